@@ -1,0 +1,124 @@
+// The one catalogue of diagnostics. Every problem a stage reports is created from an entry here, so codes,
+// severities and wording stay consistent and documentation can be generated from this table.
+// Code ranges: 1xxx syntax, 2xxx names and resolution, 3xxx semantic and model checks.
+// Codes are public (users search for them): never renumber or reuse one, only add.
+
+import type { Diagnostic, Severity, SourceRange } from "./types.js";
+
+interface DiagnosticSpec {
+  code: `PTCH${number}`;
+  severity: Severity;
+  /** `{name}` placeholders are filled from the arguments; the placeholder names type-check at call sites. */
+  message: string;
+}
+
+export const DIAGNOSTICS = {
+  // 1xxx syntax
+  expectedToken: { code: "PTCH1001", severity: "error", message: "expected {expected} after {previous}, found {found}" },
+  expectedStatement: {
+    code: "PTCH1002",
+    severity: "error",
+    message: "expected a statement (model, prompt or generate), found {found}",
+  },
+  missingStatementSeparator: {
+    code: "PTCH1003",
+    severity: "error",
+    message: "expected a newline or ';' after the statement, found {found}",
+  },
+  reservedWord: { code: "PTCH1004", severity: "error", message: "'{word}' is a reserved word and can't be used as a name" },
+  unexpectedCharacter: { code: "PTCH1005", severity: "error", message: "unexpected character {character}" },
+  unterminatedString: {
+    code: "PTCH1006",
+    severity: "error",
+    message: 'unterminated string: close it with " before the end of the line (write \\n for a line break)',
+  },
+  unknownEscape: {
+    code: "PTCH1007",
+    severity: "error",
+    message: "unknown escape {escape} in string; the escapes are \\\" \\\\ \\n \\t and \\u followed by hex digits in braces",
+  },
+  malformedUnicodeEscape: {
+    code: "PTCH1008",
+    severity: "error",
+    message: "malformed unicode escape {escape}; write \\u followed by 1 to 6 hex digits in braces",
+  },
+  invalidCodePoint: {
+    code: "PTCH1009",
+    severity: "error",
+    message: "{escape} is not a Unicode scalar value (it must be at most 10FFFF and not a surrogate D800-DFFF)",
+  },
+
+  // 2xxx names and resolution
+  undefinedPrompt: { code: "PTCH2001", severity: "error", message: "no prompt named '{name}'{suggestion}" },
+  duplicatePrompt: { code: "PTCH2002", severity: "error", message: "prompt '{name}' is already defined" },
+  unusedPrompt: { code: "PTCH2003", severity: "warning", message: "prompt '{name}' is never used" },
+
+  // 3xxx semantic and model checks
+  missingModel: {
+    code: "PTCH3001",
+    severity: "error",
+    message: 'missing model statement; add one such as: model "stories260K"',
+  },
+  duplicateModel: { code: "PTCH3002", severity: "error", message: "only one model statement is allowed" },
+  nonPositiveGenerateCount: { code: "PTCH3003", severity: "error", message: "generate count must be at least 1, got {count}" },
+  missingGenerate: {
+    code: "PTCH3004",
+    severity: "error",
+    message: "nothing to run: add a generate statement such as: generate 60 from <prompt name>",
+  },
+} as const satisfies Record<string, DiagnosticSpec>;
+
+export type DiagnosticName = keyof typeof DIAGNOSTICS;
+
+/** The placeholder names in a message template, e.g. "expected {expected}, found {found}" → "expected" | "found". */
+type Placeholders<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | Placeholders<Rest>
+  : never;
+
+export type DiagnosticArgs<Name extends DiagnosticName> = Record<
+  Placeholders<(typeof DIAGNOSTICS)[Name]["message"]>,
+  string | number
+>;
+
+export type RelatedInformation = NonNullable<Diagnostic["related"]>[number];
+
+/** Creates the diagnostic `name` from the catalogue, filling its message placeholders from `args`. */
+export function createDiagnostic<Name extends DiagnosticName>(
+  name: Name,
+  range: SourceRange,
+  args: DiagnosticArgs<Name>,
+  related?: RelatedInformation[],
+): Diagnostic {
+  const spec: DiagnosticSpec = DIAGNOSTICS[name];
+  const message = spec.message.replace(/\{(\w+)\}/g, (_, key: string) =>
+    String((args as Record<string, string | number>)[key]),
+  );
+  return { code: spec.code, severity: spec.severity, message, range, ...(related ? { related } : {}) };
+}
+
+/** The properties of `Node` that are themselves located nodes. */
+type LocatedProperty<Node> = { [Key in keyof Node]: Node[Key] extends { range: SourceRange } ? Key : never }[keyof Node];
+
+/**
+ * Creates the diagnostic `name` located at `node[property]` (Langium-style), so that checks name *what* is wrong
+ * and the range follows from the AST: `diagnosticAt("duplicatePrompt", statement, "name", { name })`.
+ */
+export function diagnosticAt<Name extends DiagnosticName, Node, Property extends LocatedProperty<Node>>(
+  name: Name,
+  node: Node,
+  property: Property,
+  args: DiagnosticArgs<Name>,
+  related?: RelatedInformation[],
+): Diagnostic {
+  const located = node[property] as { range: SourceRange };
+  return createDiagnostic(name, located.range, args, related);
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((diagnostic) => diagnostic.severity === "error");
+}
+
+/** Orders diagnostics by where they start, keeping the order of those that start at the same place. */
+export function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+}

@@ -1,0 +1,96 @@
+// Resolving selections against a model and its tokenized prompts: layer and head ranges, and positions
+// turned into absolute token indices. Shared by the model-aware lint and by the runtime, so both agree on
+// what `pos=-2` or `pos="Lily"` means and report the same diagnostics.
+
+import { createDiagnostic } from "./diagnostics.js";
+import type { Diagnostic, PositionSpec, SiteSelection, SourceRange } from "./types.js";
+
+/** What resolution needs to know about the model: its shape, not its weights. */
+export interface ModelShape {
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+}
+
+/** A prompt as the model sees it. `spans[i]` is the [start, end) of token i in `text`; BOS covers no text. */
+export interface TokenizedPrompt {
+  text: string;
+  tokens: readonly number[];
+  spans: readonly (readonly [number, number])[];
+}
+
+/** Absolute prompt positions, and whether generated positions are selected too. */
+export interface ResolvedRows {
+  positions: number[];
+  generated: boolean;
+}
+
+const NOWHERE: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+/** Checks the layer and head of a selection against the model. */
+export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShape): Diagnostic[] {
+  const at = selection.at ?? NOWHERE;
+  const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
+  const diagnostics: Diagnostic[] = [];
+  if (selection.layer < 0 || selection.layer >= layers) {
+    diagnostics.push(createDiagnostic("layerOutOfRange", at, { site: selection.site, layer: selection.layer, max: layers - 1 }));
+  }
+  if (selection.head !== undefined) {
+    const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;
+    if (selection.head < 0 || selection.head >= heads) {
+      diagnostics.push(createDiagnostic("headOutOfRange", at, { site: selection.site, head: selection.head, max: heads - 1 }));
+    }
+  }
+  return diagnostics;
+}
+
+/** The last occurrence of `text` in the prompt, as the tokens whose spans overlap it. */
+function textPositions(prompt: TokenizedPrompt, text: string): number[] | undefined {
+  const start = text.length === 0 ? -1 : prompt.text.lastIndexOf(text);
+  if (start < 0) return undefined;
+  const end = start + text.length;
+  const positions: number[] = [];
+  prompt.spans.forEach(([s, e], i) => {
+    if (s < end && e > start) positions.push(i);
+  });
+  return positions;
+}
+
+/**
+ * Resolves `positions` of a selection on a prompt. Negative indices count back from the last prompt token.
+ * Returns a diagnostic (at the selection) when a position falls outside the prompt or a text does not occur.
+ */
+export function resolvePositions(selection: SiteSelection, prompt: TokenizedPrompt, promptName: string): ResolvedRows | Diagnostic {
+  const spec: PositionSpec = selection.positions;
+  const at = selection.at ?? NOWHERE;
+  const length = prompt.tokens.length;
+  const absolute = (index: number) => (index < 0 ? length + index : index);
+  const outside = (index: number) =>
+    createDiagnostic("positionOutsidePrompt", at, { position: index, prompt: promptName, length, last: length - 1 });
+  switch (spec.kind) {
+    case "index": {
+      const p = absolute(spec.index);
+      return p < 0 || p >= length ? outside(spec.index) : { positions: [p], generated: false };
+    }
+    case "range": {
+      const [from, to] = [absolute(spec.from), absolute(spec.to)];
+      if (from < 0 || from >= length) return outside(spec.from);
+      if (to < 0 || to >= length) return outside(spec.to);
+      if (from > to) return createDiagnostic("reversedRange", at, { from: spec.from, to: spec.to });
+      return { positions: Array.from({ length: to - from + 1 }, (_, i) => from + i), generated: false };
+    }
+    case "text": {
+      const positions = textPositions(prompt, spec.text);
+      if (!positions || positions.length === 0) {
+        return createDiagnostic("textNotInPrompt", at, { text: JSON.stringify(spec.text), prompt: promptName });
+      }
+      return { positions, generated: false };
+    }
+    case "prompt":
+      return { positions: Array.from({ length }, (_, i) => i), generated: false };
+    case "generated":
+      return { positions: [], generated: true };
+    case "all":
+      return { positions: Array.from({ length }, (_, i) => i), generated: true };
+  }
+}

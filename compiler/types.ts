@@ -1,0 +1,208 @@
+// The one home for the types every stage shares: source locations, diagnostics, the AST and the plan IR.
+// Later stages depend on these shapes; extend them, never rename fields (the plan is a public, versioned format).
+
+// ---------------------------------------------------------------------------------------------
+// Source locations
+
+/** A point in source text. `offset` is a 0-based UTF-16 index; `line` and `column` are 1-based. */
+export interface SourcePosition {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/** A half-open span of source text: `start` is the first character, `end` the position just after the last. */
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+export type Severity = "error" | "warning";
+
+/** A problem found in user input. Stages return these as data; they never throw on user input. */
+export interface Diagnostic {
+  /** `PTCH####`, from the catalogue in compiler/diagnostics.ts. */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: SourceRange;
+  related?: { message: string; range: SourceRange }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// AST
+
+export interface Identifier {
+  name: string;
+  range: SourceRange;
+}
+
+export interface StringLiteral {
+  /** The value after escapes are resolved. */
+  value: string;
+  range: SourceRange;
+}
+
+export interface NumberLiteral {
+  value: number;
+  /** The text as written, kept so that a formatter can reproduce it. */
+  text: string;
+  range: SourceRange;
+}
+
+export interface ModelStatement {
+  kind: "model";
+  ref: StringLiteral;
+  range: SourceRange;
+}
+
+export interface PromptStatement {
+  kind: "prompt";
+  name: Identifier;
+  text: StringLiteral;
+  range: SourceRange;
+}
+
+export interface GenerateStatement {
+  kind: "generate";
+  count: NumberLiteral;
+  prompt: Identifier;
+  range: SourceRange;
+}
+
+export type Statement = ModelStatement | PromptStatement | GenerateStatement;
+
+export interface Comment {
+  /** The comment text without the leading `#`. */
+  text: string;
+  range: SourceRange;
+}
+
+export interface Program {
+  statements: Statement[];
+  comments: Comment[];
+  range: SourceRange;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan IR: what the compiler hands to the runtime and to code generation. JSON-serializable.
+
+export const PLAN_VERSION = 1;
+
+/**
+ * Which model a plan runs on. A `bundled` name resolves inside the package's models/ folder; a `file`
+ * path resolves against the directory of the .ptch file (or the caller's `baseDir`).
+ */
+export type ModelRef = { kind: "bundled"; name: string } | { kind: "file"; path: string };
+
+export interface PlanPrompt {
+  name: string;
+  text: string;
+}
+
+export type Sampling = { kind: "greedy" };
+
+export interface PlanGeneration {
+  /** Name of the prompt the generation continues. */
+  prompt: string;
+  maxNewTokens: number;
+  sampling: Sampling;
+}
+
+/** Which positions of a sequence a selection names, before the prompt is tokenized. */
+export type PositionSpec =
+  /** One position; a negative index counts back from the last prompt token (-1 is the last). */
+  | { kind: "index"; index: number }
+  /** An inclusive span; either end may be negative. */
+  | { kind: "range"; from: number; to: number }
+  /** The tokens covering the last occurrence of this text in the prompt. */
+  | { kind: "text"; text: string }
+  | { kind: "prompt" }
+  | { kind: "generated" }
+  /** Prompt and generated positions. */
+  | { kind: "all" };
+
+/** The activation sites of the llama architecture, by their canonical (TransformerLens) names. */
+export type SiteName = "resid" | "attn_out" | "resid_mid" | "mlp_out" | "mlp_hidden" | "z" | "q" | "k" | "v";
+
+/** A site at a layer (and head, for per-head sites), at some positions of one prompt's sequence. */
+export interface SiteSelection {
+  site: SiteName;
+  /** For `resid`, the number of blocks before it (0..nLayers); for the others, the block (0..nLayers-1). */
+  layer: number;
+  /** For z, q, k and v only; k and v count key/value heads. Absent: every head. */
+  head?: number;
+  positions: PositionSpec;
+  /** Where the selection is written, so checks against the model can point at it. */
+  at?: SourceRange;
+}
+
+/** A value an intervention writes: a number, or activation vectors combined arithmetically. */
+export type ValueExpr =
+  | { kind: "number"; value: number }
+  | { kind: "capture"; name: string }
+  /** An inline capture, `SITE of PROMPT`. */
+  | { kind: "activation"; prompt: string; site: SiteSelection }
+  | { kind: "binary"; op: "+" | "-" | "*" | "/"; left: ValueExpr; right: ValueExpr }
+  | { kind: "negate"; operand: ValueExpr };
+
+export type SamplingSpec =
+  | { kind: "greedy" }
+  | { kind: "sample"; temperature: number; topK?: number; topP?: number; seed: number };
+
+/**
+ * One statement of the experiment, in source order. Captures and patches read a prompt's activations as
+ * they are at that point: after the interventions on that prompt written before them.
+ */
+export type PlanStep =
+  | { kind: "capture"; name: string; prompt: string; site: SiteSelection; output: boolean }
+  | { kind: "patch"; sourcePrompt: string; source: SiteSelection; prompt: string; site: SiteSelection }
+  | { kind: "add"; prompt: string; site: SiteSelection; value: ValueExpr }
+  | { kind: "set"; prompt: string; site: SiteSelection; value: ValueExpr }
+  | { kind: "scale"; prompt: string; site: SiteSelection; factor: ValueExpr }
+  | { kind: "zero"; prompt: string; site: SiteSelection }
+  | { kind: "mean"; prompt: string; site: SiteSelection; over: string[] }
+  | { kind: "generate"; prompt: string; maxNewTokens: number; sampling: SamplingSpec; stop?: string; at?: SourceRange };
+
+export interface Plan {
+  planVersion: typeof PLAN_VERSION;
+  model: ModelRef;
+  prompts: PlanPrompt[];
+  generations: PlanGeneration[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: what `ptch run --json` prints and what compiled modules return.
+
+export interface GenerationResult {
+  prompt: string;
+  bindings: Record<string, number | string>;
+  /** Token ids as the model saw them, BOS included when the tokenizer adds it. */
+  promptTokens: number[];
+  /** Generated token ids. */
+  tokens: number[];
+  /** The decoding of `tokens`. */
+  text: string;
+}
+
+/** A capture marked for output (`export let`): the activation vectors read, one per position. */
+export interface CaptureResult {
+  name: string;
+  prompt: string;
+  site: SiteName;
+  layer: number;
+  head?: number;
+  /** Absolute positions in the prompt, one per vector in `values`. */
+  positions: number[];
+  values: number[][];
+}
+
+export interface RunResult {
+  planVersion: typeof PLAN_VERSION;
+  runs: GenerationResult[];
+  /** Present when the plan exports captures. */
+  captures?: CaptureResult[];
+}

@@ -1,0 +1,53 @@
+// The entry point of the front end: source text → AST plus every syntax diagnostic in the file, in one pass.
+// Nothing here throws on user input; all problems come back as diagnostics.
+
+import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import { sortByPosition } from "../compiler/diagnostics.js";
+import { LineIndex } from "../compiler/line-index.js";
+import type { Diagnostic, Program } from "../compiler/types.js";
+import { buildAst } from "./ast-builder.js";
+import { lexer } from "./lexer.js";
+import { parser, type ProgramCst } from "./parser.js";
+import { lexErrorToDiagnostic, parseErrorToDiagnostic } from "./syntax-errors.js";
+
+export interface CstParseResult {
+  cst: ProgramCst;
+  /** Every token the parser saw, in order (whitespace and comments excluded). */
+  tokens: IToken[];
+  /** The comment tokens, in order; a formatter interleaves them with `tokens` by offset. */
+  comments: IToken[];
+  lexErrors: ILexingError[];
+  parseErrors: IRecognitionException[];
+}
+
+/** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
+export function parseCst(source: string): CstParseResult {
+  const lexed = lexer.tokenize(source);
+  parser.input = lexed.tokens;
+  const cst = parser.program() as ProgramCst;
+  return {
+    cst,
+    tokens: lexed.tokens,
+    comments: lexed.groups["comments"] ?? [],
+    lexErrors: lexed.errors,
+    parseErrors: parser.errors,
+  };
+}
+
+export interface ParseResult {
+  program: Program;
+  /** Lexical, syntax and literal (escape) diagnostics, ordered by position. */
+  diagnostics: Diagnostic[];
+}
+
+export function parse(source: string): ParseResult {
+  const { cst, tokens, comments, lexErrors, parseErrors } = parseCst(source);
+  const lines = new LineIndex(source);
+  const { program, diagnostics: literalDiagnostics } = buildAst(cst, comments, lines);
+  const diagnostics = sortByPosition([
+    ...lexErrors.map((error) => lexErrorToDiagnostic(error, source, lines)),
+    ...parseErrors.map((error) => parseErrorToDiagnostic(error, tokens, lines)),
+    ...literalDiagnostics,
+  ]);
+  return { program, diagnostics };
+}

@@ -1,0 +1,15 @@
+// Where a token is, as a SourceRange. Chevrotain's own end positions are inclusive and undefined for the
+// end-of-file token, so every range is derived from offsets through the one LineIndex instead.
+
+import { EOF, type IToken } from "chevrotain";
+import type { LineIndex } from "../compiler/line-index.js";
+import type { SourceRange } from "../compiler/types.js";
+import { Newline } from "./lexer.js";
+
+/** The range of a token; the end-of-file token, which has no offsets, sits at the end of the text. */
+export function tokenRange(token: IToken, lines: LineIndex): SourceRange {
+  if (token.tokenType === EOF) return lines.endOfText();
+  // An error at a line break is reported as an empty range at the end of the line, not one spanning into the next.
+  if (token.tokenType === Newline) return lines.rangeAt(token.startOffset, token.startOffset);
+  return lines.rangeAt(token.startOffset, token.endOffset! + 1);
+}

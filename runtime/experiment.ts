@@ -1,0 +1,253 @@
+// Executes a checked plan step by step, in statement order.
+//
+// Each prompt accumulates the interventions written on it. A capture or patch source reads a prompt's
+// activations as they are at that statement: a prefill run of that prompt with the interventions on it
+// written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
+
+import type { PlanAnalysis } from "../compiler/model-check.js";
+import type { ResolvedRows, TokenizedPrompt } from "../compiler/resolve.js";
+import type { CaptureResult, Plan, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
+import {
+  capturedActivation,
+  forwardFull,
+  generate,
+  type GenerationOutput,
+  type GenerationRequest,
+} from "./generate.js";
+import { identityAffine, InterventionTable, type Affine } from "./interventions.js";
+import type { Model } from "./model.js";
+import { siteId, siteShape, type ActivationSite } from "./sites.js";
+
+/** A computed value: a number, or vectors (one per position; a single vector broadcasts). */
+type Value = { kind: "scalar"; value: number } | { kind: "vectors"; vectors: Float32Array[] };
+
+/** Adds one resolved intervention to a prompt's table. */
+type TableWriter = (table: InterventionTable) => void;
+
+export interface ExperimentOutput {
+  generations: { step: Extract<PlanStep, { kind: "generate" }>; output: GenerationOutput }[];
+  captures: CaptureResult[];
+}
+
+function combine(op: "+" | "-" | "*" | "/", x: number, y: number): number {
+  switch (op) {
+    case "+":
+      return x + y;
+    case "-":
+      return x - y;
+    case "*":
+      return x * y;
+    case "/":
+      return x / y;
+  }
+}
+
+/** Elementwise arithmetic with broadcasting of scalars and of single vectors (shapes were checked). */
+function binary(op: "+" | "-" | "*" | "/", left: Value, right: Value): Value {
+  if (left.kind === "scalar" && right.kind === "scalar")
+    return { kind: "scalar", value: combine(op, left.value, right.value) };
+  const vectorsOf = (v: Value, count: number, width: number) =>
+    v.kind === "scalar"
+      ? Array.from({ length: count }, () => new Float32Array(width).fill(v.value))
+      : v.vectors.length === 1
+        ? Array.from({ length: count }, () => v.vectors[0]!)
+        : v.vectors;
+  const sample = (left.kind === "vectors" ? left : right) as Extract<Value, { kind: "vectors" }>;
+  const count = Math.max(
+    left.kind === "vectors" ? left.vectors.length : 1,
+    right.kind === "vectors" ? right.vectors.length : 1,
+  );
+  const width = sample.vectors[0]!.length;
+  const l = vectorsOf(left, count, width);
+  const r = vectorsOf(right, count, width);
+  return { kind: "vectors", vectors: l.map((lv, i) => lv.map((x, j) => combine(op, x, r[i]![j]!))) };
+}
+
+const activationSite = (s: SiteSelection): ActivationSite => ({ site: s.site, layer: s.layer });
+
+export class Experiment {
+  private readonly interventions = new Map<string, TableWriter[]>();
+  private readonly captured = new Map<string, Value>();
+  /** Source runs, by prompt, number of interventions applied, and site. */
+  private readonly sourceRuns = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly model: Model,
+    private readonly plan: Plan,
+    private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
+    private readonly analysis: PlanAnalysis,
+  ) {
+    for (const p of plan.prompts) this.interventions.set(p.name, []);
+  }
+
+  private rowsOf(selection: SiteSelection): ResolvedRows {
+    const rows = this.analysis.rows.get(selection);
+    if (!rows) throw new Error("internal: selection was not resolved by the model check");
+    return rows;
+  }
+
+  private siteWidth(site: ActivationSite): number {
+    return siteShape(site, this.model.config).reduce((a, b) => a * b, 1);
+  }
+
+  /** Which slice of a site's row a selection covers: one head, or all of it. */
+  private slice(selection: SiteSelection): [number, number] {
+    if (selection.head === undefined) return [0, this.siteWidth(activationSite(selection))];
+    const headDim = this.model.config.headDim;
+    return [selection.head * headDim, (selection.head + 1) * headDim];
+  }
+
+  /** The table of `prompt` with its first `count` interventions (all of them by default). */
+  private tableFor(prompt: string, count?: number): InterventionTable {
+    const table = new InterventionTable(this.prompts.get(prompt)!.tokens.length);
+    for (const write of this.interventions.get(prompt)!.slice(0, count)) write(table);
+    return table;
+  }
+
+  /** The activations a selection reads from a prompt's run as it stands now: one vector per selected position. */
+  private async read(selection: SiteSelection, prompt: string): Promise<Float32Array[]> {
+    const site = activationSite(selection);
+    const applied = this.interventions.get(prompt)!.length;
+    const key = `${prompt}\u0000${applied}\u0000${siteId(site)}`;
+    let activations = this.sourceRuns.get(key);
+    if (!activations) {
+      const outputs = await forwardFull(
+        this.model,
+        [this.prompts.get(prompt)!.tokens],
+        [this.tableFor(prompt)],
+        [site],
+      );
+      activations = capturedActivation(outputs, site).data;
+      this.sourceRuns.set(key, activations);
+    }
+    const width = this.siteWidth(site);
+    const [from, to] = this.slice(selection);
+    return this.rowsOf(selection).positions.map((p) => activations.slice(p * width + from, p * width + to));
+  }
+
+  private async evaluate(expr: ValueExpr): Promise<Value> {
+    switch (expr.kind) {
+      case "number":
+        return { kind: "scalar", value: expr.value };
+      case "capture":
+        return this.captured.get(expr.name)!;
+      case "activation":
+        return { kind: "vectors", vectors: await this.read(expr.site, expr.prompt) };
+      case "negate":
+        return binary("*", { kind: "scalar", value: -1 }, await this.evaluate(expr.operand));
+      case "binary":
+        return binary(expr.op, await this.evaluate(expr.left), await this.evaluate(expr.right));
+    }
+  }
+
+  /**
+   * Records x → a·x + b on `target` of `prompt`. `parts(i)` gives a and b over the selection's slice for the
+   * i-th selected prompt position, or for generated positions; the rest of the row stays untouched.
+   */
+  private intervene(
+    prompt: string,
+    target: SiteSelection,
+    parts: (which: number | "generated") => { a: Value; b: Value },
+  ): void {
+    const site = activationSite(target);
+    const width = this.siteWidth(site);
+    const [from, to] = this.slice(target);
+    const rows = this.rowsOf(target);
+    const fill = (destination: Float32Array, value: Value, which: number | "generated") => {
+      if (value.kind === "scalar") destination.fill(value.value, from, to);
+      else destination.set(value.vectors.length === 1 ? value.vectors[0]! : value.vectors[which as number]!, from);
+    };
+    const affines = new Map<number | "generated", Affine>();
+    for (const which of [...rows.positions.keys(), ...(rows.generated ? ["generated" as const] : [])]) {
+      const affine = identityAffine(width);
+      const { a, b } = parts(which);
+      fill(affine.a, a, which);
+      fill(affine.b, b, which);
+      affines.set(which, affine);
+    }
+    this.interventions.get(prompt)!.push((table) => table.add(site, width, rows, (which) => affines.get(which)!));
+  }
+
+  private async runStep(
+    step: PlanStep,
+    pending: { step: Extract<PlanStep, { kind: "generate" }>; request: GenerationRequest }[],
+    captures: CaptureResult[],
+  ) {
+    const ZERO: Value = { kind: "scalar", value: 0 };
+    const ONE: Value = { kind: "scalar", value: 1 };
+    switch (step.kind) {
+      case "capture": {
+        const vectors = await this.read(step.site, step.prompt);
+        this.captured.set(step.name, { kind: "vectors", vectors });
+        if (step.output) {
+          captures.push({
+            name: step.name,
+            prompt: step.prompt,
+            site: step.site.site,
+            layer: step.site.layer,
+            ...(step.site.head === undefined ? {} : { head: step.site.head }),
+            positions: this.rowsOf(step.site).positions,
+            values: vectors.map((v) => Array.from(v)),
+          });
+        }
+        return;
+      }
+      case "patch": {
+        const source: Value = { kind: "vectors", vectors: await this.read(step.source, step.sourcePrompt) };
+        return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: source }));
+      }
+      case "add": {
+        const value = await this.evaluate(step.value);
+        return this.intervene(step.prompt, step.site, () => ({ a: ONE, b: value }));
+      }
+      case "set": {
+        const value = await this.evaluate(step.value);
+        return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: value }));
+      }
+      case "scale": {
+        const factor = await this.evaluate(step.factor);
+        return this.intervene(step.prompt, step.site, () => ({ a: factor, b: ZERO }));
+      }
+      case "zero":
+        return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: ZERO }));
+      case "mean": {
+        // The same site and positions in each other prompt, averaged.
+        const others = await Promise.all(step.over.map((p) => this.read(step.site, p)));
+        const means = others[0]!.map((_, i) =>
+          others
+            .reduce((sum, o) => sum.map((x, j) => x + o[i]![j]!), new Float32Array(others[0]![i]!.length))
+            .map((x) => x / others.length),
+        );
+        return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: { kind: "vectors", vectors: means } }));
+      }
+      case "generate": {
+        const table = this.tableFor(step.prompt);
+        pending.push({
+          step,
+          request: {
+            promptTokens: this.prompts.get(step.prompt)!.tokens,
+            maxNewTokens: step.maxNewTokens,
+            sampling: step.sampling,
+            ...(step.stop === undefined ? {} : { stopText: step.stop }),
+            ...(table.isEmpty ? {} : { interventions: table }),
+          },
+        });
+        return;
+      }
+    }
+  }
+
+  async run(): Promise<ExperimentOutput> {
+    const pending: { step: Extract<PlanStep, { kind: "generate" }>; request: GenerationRequest }[] = [];
+    const captures: CaptureResult[] = [];
+    for (const step of this.plan.steps) await this.runStep(step, pending, captures);
+    const outputs =
+      pending.length === 0
+        ? []
+        : await generate(
+            this.model,
+            pending.map((p) => p.request),
+          );
+    return { generations: pending.map((p, i) => ({ step: p.step, output: outputs[i]! })), captures };
+  }
+}

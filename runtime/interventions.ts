@@ -1,0 +1,112 @@
+// Interventions resolved to absolute positions of one sequence, and the slot values each run feeds.
+//
+// Every intervention is a position-wise affine map x → a·x + b on the rows it selects. The table keeps one
+// composed map per (site, prompt position), and one for every generated position; each run — the prefill
+// over all prompt rows, or a decode step over one new row — asks it for exactly the rows it computes.
+
+import { floatTensor, type HostTensor } from "./onnx/session.js";
+import { slotInputNames } from "./llama-graph.js";
+import { siteId, type ActivationSite } from "./sites.js";
+
+export interface Affine {
+  a: Float32Array;
+  b: Float32Array;
+}
+
+export const identityAffine = (width: number): Affine => ({
+  a: new Float32Array(width).fill(1),
+  b: new Float32Array(width),
+});
+
+/** `second` after `first`: x → a2·(a1·x + b1) + b2. */
+export function composeAffine(first: Affine, second: Affine): Affine {
+  return {
+    a: first.a.map((a1, i) => second.a[i]! * a1),
+    b: first.b.map((b1, i) => second.a[i]! * b1 + second.b[i]!),
+  };
+}
+
+interface SiteEntry {
+  site: ActivationSite;
+  width: number;
+  atPosition: Map<number, Affine>;
+  /** The map every generated position gets. */
+  onGenerated?: Affine;
+}
+
+/** Where an intervention acts: prompt positions, and whether it also acts on every generated position. */
+export interface TargetRows {
+  positions: readonly number[];
+  generated: boolean;
+}
+
+export class InterventionTable {
+  private readonly entries = new Map<string, SiteEntry>();
+
+  constructor(readonly promptLength: number) {}
+
+  get sites(): ActivationSite[] {
+    return [...this.entries.values()].map((e) => e.site);
+  }
+
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
+  /**
+   * Composes an intervention after those already in the table. `affineFor(i)` gives the map for the i-th
+   * prompt position in `rows.positions`; `affineFor("generated")` the map for generated positions.
+   */
+  add(site: ActivationSite, width: number, rows: TargetRows, affineFor: (which: number | "generated") => Affine): void {
+    const id = siteId(site);
+    let entry = this.entries.get(id);
+    if (!entry) {
+      entry = { site, width, atPosition: new Map() };
+      this.entries.set(id, entry);
+    }
+    rows.positions.forEach((position, i) => {
+      const existing = entry.atPosition.get(position) ?? identityAffine(width);
+      entry.atPosition.set(position, composeAffine(existing, affineFor(i)));
+    });
+    if (rows.generated)
+      entry.onGenerated = composeAffine(entry.onGenerated ?? identityAffine(width), affineFor("generated"));
+  }
+
+  /** The map at an absolute position, or undefined where nothing intervenes. */
+  affineAt(site: ActivationSite, position: number): Affine | undefined {
+    const entry = this.entries.get(siteId(site));
+    if (!entry) return undefined;
+    return position >= this.promptLength ? entry.onGenerated : entry.atPosition.get(position);
+  }
+}
+
+/**
+ * Slot feeds for one run over a batch: `positions[row][step]` is the absolute position each computed row
+ * holds (-1 for padding). Rows without an intervention get the identity a = 1, b = 0.
+ */
+export function slotFeeds(
+  sites: readonly { site: ActivationSite; shape: readonly number[] }[],
+  tables: readonly (InterventionTable | undefined)[],
+  positions: readonly (readonly number[])[],
+): Record<string, HostTensor> {
+  const batch = positions.length;
+  const steps = positions[0]!.length;
+  const feeds: Record<string, HostTensor> = {};
+  for (const { site, shape } of sites) {
+    const width = shape.reduce((x, y) => x * y, 1);
+    const a = new Float32Array(batch * steps * width).fill(1);
+    const b = new Float32Array(batch * steps * width);
+    positions.forEach((rowPositions, row) => {
+      rowPositions.forEach((position, step) => {
+        const affine = position < 0 ? undefined : tables[row]?.affineAt(site, position);
+        if (!affine) return;
+        a.set(affine.a, (row * steps + step) * width);
+        b.set(affine.b, (row * steps + step) * width);
+      });
+    });
+    const names = slotInputNames(site);
+    feeds[names.a] = floatTensor(a, [batch, steps, ...shape]);
+    feeds[names.b] = floatTensor(b, [batch, steps, ...shape]);
+  }
+  return feeds;
+}

@@ -1,0 +1,33 @@
+// Activation sites: the named places in a llama forward pass where a plan may intervene or capture.
+// Names follow TransformerLens where one exists; `resid` at layer L is the residual stream after L blocks
+// (L = 0 the embeddings, L = nLayers the input of the final norm), so resid_pre/resid_post are aliases of it.
+
+import type { LlamaConfig } from "./llama.js";
+
+export type SiteName = "resid" | "attn_out" | "resid_mid" | "mlp_out" | "mlp_hidden" | "z" | "q" | "k" | "v";
+
+export interface ActivationSite {
+  site: SiteName;
+  layer: number;
+}
+
+export const siteId = (s: ActivationSite) => `${s.site}.${s.layer}`;
+
+/** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
+export function siteShape(s: ActivationSite, config: LlamaConfig): number[] {
+  switch (s.site) {
+    case "resid":
+    case "attn_out":
+    case "resid_mid":
+    case "mlp_out":
+      return [config.dModel];
+    case "mlp_hidden":
+      return [config.dFF];
+    case "z":
+    case "q":
+      return [config.nHeads, config.headDim];
+    case "k":
+    case "v":
+      return [config.nKvHeads, config.headDim];
+  }
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadGguf } from "../runtime/gguf.js";
+import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
+import { Model } from "../runtime/model.js";
+import { forwardFull, generate } from "../runtime/generate.js";
+import { argmax } from "../runtime/sampling.js";
+import { referenceLogits } from "./support/reference-forward.js";
+
+const BUNDLED = { kind: "bundled", name: "stories260K" } as const;
+const PUBLISHED_SAMPLE =
+  "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.";
+
+let model: Model;
+let llama: LlamaModel;
+
+beforeAll(async () => {
+  model = await Model.load(BUNDLED);
+  llama = readLlamaModel(await loadGguf(model.path));
+});
+afterAll(() => model.dispose());
+
+/** Logits of every position of `tokens`, from one uncached run. */
+async function fullLogits(tokens: number[]): Promise<Float32Array[]> {
+  const out = await forwardFull(model, [tokens]);
+  const vocab = model.config.vocabSize;
+  return tokens.map((_, p) => out.logits!.data.subarray(p * vocab, (p + 1) * vocab));
+}
+
+describe("llama forward pass on stories260K", () => {
+  it("agrees with the reference implementation within 1e-4 at every position of a 20-token prompt", async () => {
+    const tokens = model.tokenizer.encode("Once upon a time, there was a little girl named Lily. She loved to");
+    expect(tokens.length).toBeGreaterThanOrEqual(20);
+    const prompt = tokens.slice(0, 20);
+    const expected = referenceLogits(llama, prompt);
+    const actual = await fullLogits(prompt);
+    let worst = 0;
+    for (let p = 0; p < prompt.length; p++) {
+      for (let i = 0; i < model.config.vocabSize; i++) worst = Math.max(worst, Math.abs(actual[p]![i]! - expected[p]![i]!));
+    }
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it("cached greedy generation equals recomputing the whole sequence at every step, over 60 tokens", async () => {
+    const prompt = model.tokenizer.encode("Tom had a red");
+    const [cached] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60 }]);
+    const sequence = [...prompt];
+    const recomputed: number[] = [];
+    while (recomputed.length < 60) {
+      const logits = await fullLogits(sequence);
+      const next = argmax(logits[logits.length - 1]!);
+      if (next === model.tokenizer.eosId) break;
+      recomputed.push(next);
+      sequence.push(next);
+    }
+    expect(cached!.tokens).toEqual(recomputed);
+    expect(recomputed.length).toBe(60);
+  });
+
+  it("continues the empty prompt with the sample the model's authors published", async () => {
+    const prompt = model.tokenizer.encode("");
+    expect(prompt).toEqual([model.tokenizer.bosId]);
+    const [output] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60 }]);
+    expect(model.tokenizer.decode([...prompt, ...output!.tokens]).startsWith(PUBLISHED_SAMPLE)).toBe(true);
+  });
+});
