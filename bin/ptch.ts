@@ -4,8 +4,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { compile, formatDiagnostic } from "../compiler/index.js";
-import { ModelFormatError, RunError } from "../runtime/errors.js";
-import { runPlan } from "../runtime/index.js";
+import type { RunResult } from "../compiler/types.js";
+import { ModelFormatError, PlanRejectedError, RunError, runPlan } from "../runtime/index.js";
 
 const USAGE = `usage: ptch run FILE [--json] [--model NAME_OR_PATH]
 
@@ -55,7 +55,14 @@ async function run(args: string[]): Promise<number> {
   const { plan, diagnostics } = compile(source);
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d, file, source) + "\n");
   if (!plan) return 1;
-  const result = await runPlan(plan, { baseDir: path.dirname(path.resolve(file)), model });
+  let result: RunResult;
+  try {
+    result = await runPlan(plan, { baseDir: path.dirname(path.resolve(file)), model });
+  } catch (error) {
+    if (!(error instanceof PlanRejectedError)) throw error;
+    for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d, file, source) + "\n");
+    return 1;
+  }
   if (json) process.stdout.write(JSON.stringify(result) + "\n");
   else {
     for (const r of result.runs) {

@@ -5,14 +5,7 @@
 import { statementsOfKind } from "./ast.js";
 import { createDiagnostic, diagnosticAt, sortByPosition } from "./diagnostics.js";
 import { closestName } from "./edit-distance.js";
-import type {
-  Diagnostic,
-  GenerateStatement,
-  ModelStatement,
-  Program,
-  PromptStatement,
-  SourceRange,
-} from "./types.js";
+import type { Diagnostic, GenerateStatement, ModelStatement, Program, PromptStatement, SourceRange } from "./types.js";
 
 export function check(program: Program): Diagnostic[] {
   const prompts = statementsOfKind(program, "prompt");
@@ -34,7 +27,9 @@ function checkModels(models: ModelStatement[], file: SourceRange): Diagnostic[] 
   const [first, ...duplicates] = models;
   if (first === undefined) return [createDiagnostic("missingModel", emptyRangeAt(file.start), {})];
   return duplicates.map((duplicate) =>
-    createDiagnostic("duplicateModel", duplicate.range, {}, [{ message: "the first model statement is here", range: first.range }]),
+    createDiagnostic("duplicateModel", duplicate.range, {}, [
+      { message: "the first model statement is here", range: first.range },
+    ]),
   );
 }
 

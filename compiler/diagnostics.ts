@@ -14,7 +14,11 @@ interface DiagnosticSpec {
 
 export const DIAGNOSTICS = {
   // 1xxx syntax
-  expectedToken: { code: "PTCH1001", severity: "error", message: "expected {expected} after {previous}, found {found}" },
+  expectedToken: {
+    code: "PTCH1001",
+    severity: "error",
+    message: "expected {expected} after {previous}, found {found}",
+  },
   expectedStatement: {
     code: "PTCH1002",
     severity: "error",
@@ -25,7 +29,11 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "expected a newline or ';' after the statement, found {found}",
   },
-  reservedWord: { code: "PTCH1004", severity: "error", message: "'{word}' is a reserved word and can't be used as a name" },
+  reservedWord: {
+    code: "PTCH1004",
+    severity: "error",
+    message: "'{word}' is a reserved word and can't be used as a name",
+  },
   unexpectedCharacter: { code: "PTCH1005", severity: "error", message: "unexpected character {character}" },
   unterminatedString: {
     code: "PTCH1006",
@@ -35,7 +43,8 @@ export const DIAGNOSTICS = {
   unknownEscape: {
     code: "PTCH1007",
     severity: "error",
-    message: "unknown escape {escape} in string; the escapes are \\\" \\\\ \\n \\t and \\u followed by hex digits in braces",
+    message:
+      'unknown escape {escape} in string; the escapes are \\" \\\\ \\n \\t and \\u followed by hex digits in braces',
   },
   malformedUnicodeEscape: {
     code: "PTCH1008",
@@ -60,11 +69,70 @@ export const DIAGNOSTICS = {
     message: 'missing model statement; add one such as: model "stories260K"',
   },
   duplicateModel: { code: "PTCH3002", severity: "error", message: "only one model statement is allowed" },
-  nonPositiveGenerateCount: { code: "PTCH3003", severity: "error", message: "generate count must be at least 1, got {count}" },
+  nonPositiveGenerateCount: {
+    code: "PTCH3003",
+    severity: "error",
+    message: "generate count must be at least 1, got {count}",
+  },
   missingGenerate: {
     code: "PTCH3004",
     severity: "error",
     message: "nothing to run: add a generate statement such as: generate 60 from <prompt name>",
+  },
+
+  // 31xx checks against the loaded model and the tokenized prompts
+  layerOutOfRange: {
+    code: "PTCH3101",
+    severity: "error",
+    message: "layer {layer} is out of range for {site}: this model has layers 0..{max}",
+  },
+  headOutOfRange: {
+    code: "PTCH3102",
+    severity: "error",
+    message: "head {head} is out of range for {site}: this model has heads 0..{max}",
+  },
+  positionOutsidePrompt: {
+    code: "PTCH3103",
+    severity: "error",
+    message: "position {position} is outside prompt '{prompt}', which has {length} tokens (positions 0..{last}, or -{length}..-1)",
+  },
+  reversedRange: { code: "PTCH3104", severity: "error", message: "position range {from}..{to} runs backwards" },
+  textNotInPrompt: { code: "PTCH3105", severity: "error", message: "text {text} does not occur in prompt '{prompt}'" },
+  unequalSpans: {
+    code: "PTCH3106",
+    severity: "error",
+    message: "spans of unequal length: {left} positions against {right}",
+  },
+  widthMismatch: {
+    code: "PTCH3107",
+    severity: "error",
+    message: "vectors of width {left} do not fit a site of width {right}",
+  },
+  generatedNeedsOneVector: {
+    code: "PTCH3108",
+    severity: "error",
+    message:
+      "generated positions take a single vector, but the value has {count}; select prompt positions with pos=prompt or a span, or use a single source position",
+  },
+  sourceHasNoGeneratedPositions: {
+    code: "PTCH3109",
+    severity: "error",
+    message: "activations are read from a prefill run of '{prompt}', which has no generated positions",
+  },
+  meanOverGenerated: {
+    code: "PTCH3110",
+    severity: "error",
+    message: "mean ablation needs the other prompts' activations at each position; generated positions have none (use pos=prompt)",
+  },
+  meanPromptTooShort: {
+    code: "PTCH3111",
+    severity: "error",
+    message: "prompt '{prompt}' has {length} tokens, so it has no activation at position {position}",
+  },
+  contextExceeded: {
+    code: "PTCH3112",
+    severity: "error",
+    message: "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
 
@@ -97,7 +165,9 @@ export function createDiagnostic<Name extends DiagnosticName>(
 }
 
 /** The properties of `Node` that are themselves located nodes. */
-type LocatedProperty<Node> = { [Key in keyof Node]: Node[Key] extends { range: SourceRange } ? Key : never }[keyof Node];
+type LocatedProperty<Node> = {
+  [Key in keyof Node]: Node[Key] extends { range: SourceRange } ? Key : never;
+}[keyof Node];
 
 /**
  * Creates the diagnostic `name` located at `node[property]` (Langium-style), so that checks name *what* is wrong

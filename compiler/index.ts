@@ -37,7 +37,9 @@ export function formatDiagnostic(diagnostic: Diagnostic, fileName: string, sourc
   const { start } = diagnostic.range;
   const lineText = lines.lineText(start.line);
   const header = `${location(fileName, diagnostic.range)}: ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}`;
-  const notes = (diagnostic.related ?? []).map((related) => `${location(fileName, related.range)}: note: ${related.message}`);
+  const notes = (diagnostic.related ?? []).map(
+    (related) => `${location(fileName, related.range)}: note: ${related.message}`,
+  );
   return [header, lineText, underline(lineText, diagnostic.range), ...notes].join("\n");
 }
 

@@ -3,7 +3,7 @@
 // from this analysis, so a plan that passes cannot fail on these grounds mid-generation.
 
 import { createDiagnostic } from "./diagnostics.js";
-import { checkSiteAgainstModel, resolvePositions, type ModelShape, type ResolvedRows, type TokenizedPrompt } from "./resolve.js";
+import { checkSiteAgainstModel, locate, NOWHERE, resolvePositions, type ModelShape, type ResolvedRows, type TokenizedPrompt } from "./resolve.js";
 import type { Diagnostic, Plan, PlanStep, SiteSelection, SourceRange, ValueExpr } from "./types.js";
 
 export interface ModelDimensions extends ModelShape {
@@ -20,8 +20,6 @@ export interface PlanAnalysis {
   /** Positions of every selection in the plan, keyed by the selection object itself. */
   rows: Map<SiteSelection, ResolvedRows>;
 }
-
-const NOWHERE: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
 
 /** Values per position of a selection: one head's slice when a head is named, else the whole site. */
 export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
@@ -71,7 +69,7 @@ class PlanChecker {
     const rows = this.resolve(selection, promptName);
     if (!rows) return undefined;
     if (selection.positions.kind === "generated") {
-      this.diagnostics.push(createDiagnostic("sourceHasNoGeneratedPositions", selection.at ?? NOWHERE, { prompt: promptName }));
+      this.diagnostics.push(createDiagnostic("sourceHasNoGeneratedPositions", locate(selection, "positions"), { prompt: promptName }));
       return undefined;
     }
     // `*` on a source means its prompt positions: that is all a source run has.
@@ -115,7 +113,7 @@ class PlanChecker {
     if (shape.width !== width) {
       this.diagnostics.push(createDiagnostic("widthMismatch", at, { left: shape.width, right: width }));
     } else if (shape.count !== 1 && rows.generated) {
-      this.diagnostics.push(createDiagnostic("generatedNeedsOneVector", target.at ?? at, { count: shape.count }));
+      this.diagnostics.push(createDiagnostic("generatedNeedsOneVector", locate(target, "positions"), { count: shape.count }));
     } else if (shape.count !== 1 && shape.count !== rows.positions.length) {
       this.diagnostics.push(createDiagnostic("unequalSpans", at, { left: shape.count, right: rows.positions.length }));
     }
@@ -148,14 +146,14 @@ class PlanChecker {
       case "patch": {
         const source = this.resolveSource(step.source, step.sourcePrompt);
         const rows = this.resolve(step.site, step.prompt);
-        if (source && rows) this.checkFits(source, step.site, rows, step.site.at ?? NOWHERE);
+        if (source && rows) this.checkFits(source, step.site, rows, locate(step.site, "positions"));
         return;
       }
       case "add":
       case "set":
       case "scale": {
         const rows = this.resolve(step.site, step.prompt);
-        const at = step.site.at ?? NOWHERE;
+        const at = locate(step.site, "positions");
         const shape = this.valueShape(step.kind === "scale" ? step.factor : step.value, captures, at);
         if (shape && rows) this.checkFits(shape, step.site, rows, at);
         return;
@@ -163,7 +161,7 @@ class PlanChecker {
       case "mean": {
         const rows = this.resolve(step.site, step.prompt);
         if (!rows) return;
-        const at = step.site.at ?? NOWHERE;
+        const at = locate(step.site, "positions");
         if (rows.generated) {
           this.diagnostics.push(createDiagnostic("meanOverGenerated", at, {}));
           return;

@@ -12,10 +12,12 @@ export function buildPlan(program: Program): Plan {
     planVersion: PLAN_VERSION,
     model: modelRef(model.ref.value),
     prompts: statementsOfKind(program, "prompt").map((prompt) => ({ name: prompt.name.name, text: prompt.text.value })),
-    generations: statementsOfKind(program, "generate").map((generate) => ({
+    steps: statementsOfKind(program, "generate").map((generate) => ({
+      kind: "generate",
       prompt: generate.prompt.name,
       maxNewTokens: generate.count.value,
       sampling: { kind: "greedy" },
+      at: generate.range,
     })),
   };
 }
@@ -24,6 +26,7 @@ const MODEL_FILE_EXTENSIONS = [".gguf", ".safetensors", ".onnx"];
 
 /** A reference that looks like a path (a separator or a model-file extension) is a file; otherwise a bundled name. */
 export function modelRef(reference: string): ModelRef {
-  const isPath = /[/\\]/.test(reference) || MODEL_FILE_EXTENSIONS.some((extension) => reference.toLowerCase().endsWith(extension));
+  const isPath =
+    /[/\\]/.test(reference) || MODEL_FILE_EXTENSIONS.some((extension) => reference.toLowerCase().endsWith(extension));
   return isPath ? { kind: "file", path: reference } : { kind: "bundled", name: reference };
 }

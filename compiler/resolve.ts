@@ -25,20 +25,25 @@ export interface ResolvedRows {
   generated: boolean;
 }
 
-const NOWHERE: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+/** For plans built without source (from TypeScript): diagnostics point at the start of the file. */
+export const NOWHERE: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+/** Where to report a problem with one key of a selection: its selector, else the site, else the file start. */
+export function locate(selection: SiteSelection, key: "layer" | "head" | "positions"): SourceRange {
+  return selection.at?.[key] ?? selection.at?.site ?? NOWHERE;
+}
 
 /** Checks the layer and head of a selection against the model. */
 export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShape): Diagnostic[] {
-  const at = selection.at ?? NOWHERE;
   const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
   const diagnostics: Diagnostic[] = [];
   if (selection.layer < 0 || selection.layer >= layers) {
-    diagnostics.push(createDiagnostic("layerOutOfRange", at, { site: selection.site, layer: selection.layer, max: layers - 1 }));
+    diagnostics.push(createDiagnostic("layerOutOfRange", locate(selection, "layer"), { site: selection.site, layer: selection.layer, max: layers - 1 }));
   }
   if (selection.head !== undefined) {
     const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;
     if (selection.head < 0 || selection.head >= heads) {
-      diagnostics.push(createDiagnostic("headOutOfRange", at, { site: selection.site, head: selection.head, max: heads - 1 }));
+      diagnostics.push(createDiagnostic("headOutOfRange", locate(selection, "head"), { site: selection.site, head: selection.head, max: heads - 1 }));
     }
   }
   return diagnostics;
@@ -62,7 +67,7 @@ function textPositions(prompt: TokenizedPrompt, text: string): number[] | undefi
  */
 export function resolvePositions(selection: SiteSelection, prompt: TokenizedPrompt, promptName: string): ResolvedRows | Diagnostic {
   const spec: PositionSpec = selection.positions;
-  const at = selection.at ?? NOWHERE;
+  const at = locate(selection, "positions");
   const length = prompt.tokens.length;
   const absolute = (index: number) => (index < 0 ? length + index : index);
   const outside = (index: number) =>

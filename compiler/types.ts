@@ -103,15 +103,6 @@ export interface PlanPrompt {
   text: string;
 }
 
-export type Sampling = { kind: "greedy" };
-
-export interface PlanGeneration {
-  /** Name of the prompt the generation continues. */
-  prompt: string;
-  maxNewTokens: number;
-  sampling: Sampling;
-}
-
 /** Which positions of a sequence a selection names, before the prompt is tokenized. */
 export type PositionSpec =
   /** One position; a negative index counts back from the last prompt token (-1 is the last). */
@@ -136,8 +127,16 @@ export interface SiteSelection {
   /** For z, q, k and v only; k and v count key/value heads. Absent: every head. */
   head?: number;
   positions: PositionSpec;
-  /** Where the selection is written, so checks against the model can point at it. */
-  at?: SourceRange;
+  /** Where the selection is written, so checks against the model can point at the offending selector. */
+  at?: SelectionLocations;
+}
+
+/** Source ranges of a selection: the site name, and each selector that set a key (on the site or a prompt). */
+export interface SelectionLocations {
+  site: SourceRange;
+  layer?: SourceRange;
+  head?: SourceRange;
+  positions?: SourceRange;
 }
 
 /** A value an intervention writes: a number, or activation vectors combined arithmetically. */
@@ -171,7 +170,7 @@ export interface Plan {
   planVersion: typeof PLAN_VERSION;
   model: ModelRef;
   prompts: PlanPrompt[];
-  generations: PlanGeneration[];
+  steps: PlanStep[];
 }
 
 // ---------------------------------------------------------------------------------------------

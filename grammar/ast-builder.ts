@@ -76,7 +76,12 @@ class AstBuilder extends BaseVisitor {
     const name = present(children.Identifier);
     const text = present(children.StringLiteral);
     if (!keyword || !name || !text) return undefined;
-    return { kind: "prompt", name: this.identifier(name), text: this.stringLiteral(text), range: this.span(keyword, text) };
+    return {
+      kind: "prompt",
+      name: this.identifier(name),
+      text: this.stringLiteral(text),
+      range: this.span(keyword, text),
+    };
   }
 
   generateStatement(children: GenerateStatementCst["children"]): GenerateStatement | undefined {
@@ -194,7 +199,10 @@ function decodeEscapeAt(content: string, backslash: number): DecodedEscape {
   const [written, hexDigits, closingBrace] = UNICODE_ESCAPE.exec(content)!;
   const end = backslash + written.length;
   const isWellFormed =
-    hexDigits !== undefined && hexDigits.length >= 1 && hexDigits.length <= MAX_UNICODE_ESCAPE_DIGITS && closingBrace === "}";
+    hexDigits !== undefined &&
+    hexDigits.length >= 1 &&
+    hexDigits.length <= MAX_UNICODE_ESCAPE_DIGITS &&
+    closingBrace === "}";
   if (!isWellFormed) return problemAt("malformedUnicodeEscape", content, backslash, end);
   const codePoint = Number.parseInt(hexDigits, 16);
   const isScalarValue = codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff);

@@ -65,7 +65,12 @@ export const punctuation: ReadonlySet<TokenType> = new Set([Equals]);
 
 /** Statements end at a newline or a semicolon; both are this category to the parser. */
 export const Separator = createToken({ name: "Separator", pattern: Lexer.NA });
-export const Newline = createToken({ name: "Newline", pattern: LINE_BREAK, line_breaks: true, categories: [Separator] });
+export const Newline = createToken({
+  name: "Newline",
+  pattern: LINE_BREAK,
+  line_breaks: true,
+  categories: [Separator],
+});
 export const Semicolon = createToken({ name: "Semicolon", pattern: ";", categories: [Separator] });
 
 /** Comments go to their own group: the parser never sees them, the AST and a formatter still do. */

@@ -20,7 +20,8 @@ import type { Diagnostic } from "../compiler/types.js";
 import { allTokens, Identifier, Keyword, Newline, Separator, StringLiteral } from "./lexer.js";
 import { tokenRange } from "./token-range.js";
 
-const encodeExpected = (expected: TokenType[]): string => JSON.stringify([...new Set(expected.map((type) => type.name))]);
+const encodeExpected = (expected: TokenType[]): string =>
+  JSON.stringify([...new Set(expected.map((type) => type.name))]);
 
 export const expectationRecorder: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected }) => encodeExpected([expected]),

@@ -1,7 +1,12 @@
-// Executes a plan: loads its model, tokenizes its prompts, runs its generations.
+// Executes a plan: load its model, tokenize its prompts, check the plan against both, then run it.
 
-import { PLAN_VERSION, type GenerationResult, type ModelRef, type Plan, type RunResult } from "../compiler/types.js";
-import { generate } from "./generate.js";
+import { hasErrors } from "../compiler/diagnostics.js";
+import { checkPlanAgainstModel } from "../compiler/model-check.js";
+import { modelRef } from "../compiler/plan.js";
+import type { TokenizedPrompt } from "../compiler/resolve.js";
+import { PLAN_VERSION, type Diagnostic, type Plan, type RunResult } from "../compiler/types.js";
+import { PlanRejectedError } from "./errors.js";
+import { Experiment } from "./experiment.js";
 import { Model } from "./model.js";
 
 export interface RunOptions {
@@ -11,30 +16,36 @@ export interface RunOptions {
   model?: string;
 }
 
-/** Reads a model reference the way the language does: anything that looks like a path is a file. */
-export function parseModelRef(text: string): ModelRef {
-  return /[\\/]|\.(gguf|safetensors|onnx)$/i.test(text)
-    ? { kind: "file", path: text }
-    : { kind: "bundled", name: text };
+function tokenizePrompts(model: Model, plan: Plan): Map<string, TokenizedPrompt> {
+  return new Map(
+    plan.prompts.map((p) => {
+      const { ids, spans } = model.tokenizer.encodeWithSpans(p.text);
+      return [p.name, { text: p.text, tokens: ids, spans }];
+    }),
+  );
 }
 
+/** Diagnostics for a plan on a loaded model: layers, heads, positions, shapes, context length. */
+export function checkPlanOnModel(plan: Plan, model: Model): Diagnostic[] {
+  return checkPlanAgainstModel(plan, model.config, tokenizePrompts(model, plan)).diagnostics;
+}
+
+/** Runs a plan. A plan that does not fit the model is rejected, with diagnostics, before anything runs. */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
-  const modelRef = options.model === undefined ? plan.model : parseModelRef(options.model);
-  const model = await Model.load(modelRef, options.baseDir);
+  const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
   try {
-    const promptText = new Map(plan.prompts.map((p) => [p.name, p.text]));
-    const runs: GenerationResult[] = [];
-    for (const generation of plan.generations) {
-      const promptTokens = model.tokenizer.encode(promptText.get(generation.prompt) ?? "");
-      const [output] = await generate(model, [{ promptTokens, maxNewTokens: generation.maxNewTokens }]);
-      const tokens = output!.tokens;
+    const prompts = tokenizePrompts(model, plan);
+    const { analysis, diagnostics } = checkPlanAgainstModel(plan, model.config, prompts);
+    if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
+    const { generations, captures } = await new Experiment(model, plan, prompts, analysis).run();
+    const runs = generations.map(({ step, output }) => {
+      const promptTokens = [...prompts.get(step.prompt)!.tokens];
       // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
-      const text = model.tokenizer
-        .decode([...promptTokens, ...tokens])
-        .slice(model.tokenizer.decode(promptTokens).length);
-      runs.push({ prompt: generation.prompt, bindings: {}, promptTokens, tokens, text });
-    }
-    return { planVersion: PLAN_VERSION, runs };
+      const promptText = model.tokenizer.decode(promptTokens);
+      const text = model.tokenizer.decode([...promptTokens, ...output.tokens]).slice(promptText.length);
+      return { prompt: step.prompt, bindings: {}, promptTokens, tokens: output.tokens, text };
+    });
+    return { planVersion: PLAN_VERSION, runs, ...(captures.length > 0 ? { captures } : {}) };
   } finally {
     await model.dispose();
   }

@@ -1,7 +1,7 @@
 // The runtime's public surface: load a model, run a plan, generate from token ids.
 
-export { runPlan, parseModelRef, type RunOptions } from "./execute.js";
+export { runPlan, checkPlanOnModel, type RunOptions } from "./execute.js";
 export { Model, bundledModelNames } from "./model.js";
 export { generate, type GenerationRequest, type GenerationOutput } from "./generate.js";
-export { ModelFormatError, RunError } from "./errors.js";
+export { ModelFormatError, PlanRejectedError, RunError } from "./errors.js";
 export type { LlamaConfig } from "./llama.js";

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModelRef } from "../compiler/types.js";
-import { ModelFormatError } from "./errors.js";
+import { ModelFormatError, RunError } from "./errors.js";
 import { loadGguf } from "./gguf.js";
 import { buildLlamaGraph, NO_SITES, type GraphSites } from "./llama-graph.js";
 import { readLlamaModel, type LlamaConfig, type LlamaModel } from "./llama.js";
@@ -76,11 +76,10 @@ export class Model {
   }
 
   checkSequenceFits(promptLength: number, maxNewTokens: number): void {
-    if (promptLength === 0) throw new ModelFormatError("the prompt has no tokens");
+    if (promptLength === 0) throw new RunError("the prompt has no tokens");
     if (promptLength + maxNewTokens > this.config.contextLength) {
-      throw new ModelFormatError(
+      throw new RunError(
         `${promptLength} prompt tokens plus ${maxNewTokens} new tokens exceed the model's context of ${this.config.contextLength}`,
-        this.path,
       );
     }
   }

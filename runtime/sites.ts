@@ -2,9 +2,8 @@
 // Names follow TransformerLens where one exists; `resid` at layer L is the residual stream after L blocks
 // (L = 0 the embeddings, L = nLayers the input of the final norm), so resid_pre/resid_post are aliases of it.
 
+import type { SiteName } from "../compiler/types.js";
 import type { LlamaConfig } from "./llama.js";
-
-export type SiteName = "resid" | "attn_out" | "resid_mid" | "mlp_out" | "mlp_hidden" | "z" | "q" | "k" | "v";
 
 export interface ActivationSite {
   site: SiteName;

@@ -123,7 +123,9 @@ describe("checks", () => {
   it("warns about an unused prompt without stopping compilation", () => {
     const { plan, diagnostics } = compile(`${header}prompt spare = ""\ngenerate 1 from story`);
     expect(plan).toBeDefined();
-    expect(diagnostics).toMatchObject([{ code: "PTCH2003", severity: "warning", message: "prompt 'spare' is never used" }]);
+    expect(diagnostics).toMatchObject([
+      { code: "PTCH2003", severity: "warning", message: "prompt 'spare' is never used" },
+    ]);
   });
 
   it("reports every semantic error in one pass, in source order", () => {
@@ -133,15 +135,21 @@ describe("checks", () => {
       "PTCH2001",
       "PTCH3002",
     ]);
-    expect(codes('generate 1 from p\ngenerate 2 from q')).toEqual(["PTCH3001", "PTCH2001", "PTCH2001"]);
+    expect(codes("generate 1 from p\ngenerate 2 from q")).toEqual(["PTCH3001", "PTCH2001", "PTCH2001"]);
   });
 
   it("stops after syntax errors, so incomplete programs don't produce follow-on errors", () => {
-    expect(codes("prompt = \"x\"\ngenerate 1 from x")).toEqual(["PTCH1001"]);
+    expect(codes('prompt = "x"\ngenerate 1 from x')).toEqual(["PTCH1001"]);
   });
 
   it("never throws, and returns a plan exactly when there are no errors", () => {
-    const fragment = fc.constantFrom('model "m"', 'model "a/b.gguf"', 'prompt p = "x"', 'prompt q = "\\u{41}"', "generate 3 from p");
+    const fragment = fc.constantFrom(
+      'model "m"',
+      'model "a/b.gguf"',
+      'prompt p = "x"',
+      'prompt q = "\\u{41}"',
+      "generate 3 from p",
+    );
     const separator = fc.constantFrom("\n", ";", " ", "");
     fc.assert(
       fc.property(fc.array(fc.tuple(fragment, separator), { maxLength: 8 }), (parts) => {
@@ -177,7 +185,11 @@ describe("formatDiagnostic", () => {
     const source = "model\n";
     const [diagnostic] = compile(source).diagnostics;
     expect(formatDiagnostic(diagnostic!, "f.ptch", source)).toBe(
-      ["f.ptch:1:6: error PTCH1001: expected a string after 'model', found the end of the line", "model", "     ^"].join("\n"),
+      [
+        "f.ptch:1:6: error PTCH1001: expected a string after 'model', found the end of the line",
+        "model",
+        "     ^",
+      ].join("\n"),
     );
     const [missingModel] = compile("").diagnostics;
     expect(formatDiagnostic(missingModel!, "empty.ptch", "").split("\n").slice(1)).toEqual(["", "^"]);
@@ -214,7 +226,9 @@ describe("diagnostic catalogue", () => {
 
   it("fills every placeholder of a message", () => {
     const range: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
-    expect(createDiagnostic("expectedToken", range, { expected: "a string", previous: "'model'", found: "'x'" })).toEqual({
+    expect(
+      createDiagnostic("expectedToken", range, { expected: "a string", previous: "'model'", found: "'x'" }),
+    ).toEqual({
       code: "PTCH1001",
       severity: "error",
       message: "expected a string after 'model', found 'x'",

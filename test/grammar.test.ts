@@ -47,7 +47,13 @@ describe("statements", () => {
       "generate 60 from story",
     ].join("\n");
     const statements = statementsOf(source);
-    expect(statements.map((statement) => statement.kind)).toEqual(["model", "prompt", "prompt", "generate", "generate"]);
+    expect(statements.map((statement) => statement.kind)).toEqual([
+      "model",
+      "prompt",
+      "prompt",
+      "generate",
+      "generate",
+    ]);
     expect(statements[2]).toMatchObject({ text: { value: 'She said "hi"\n\tand left 😀' } });
   });
 
@@ -220,7 +226,11 @@ describe("syntax errors", () => {
     ['model "m" $$', "PTCH1005 1:11", "unexpected character '$'"],
     ['model "m"\f', "PTCH1005 1:10", "unexpected character U+000C"],
     ["generate -5 from p", "PTCH1005 1:10", "unexpected character '-'"],
-    ['prompt p = "abc', "PTCH1006 1:12", 'unterminated string: close it with " before the end of the line (write \\n for a line break)'],
+    [
+      'prompt p = "abc',
+      "PTCH1006 1:12",
+      'unterminated string: close it with " before the end of the line (write \\n for a line break)',
+    ],
     ['prompt p = "ends in backslash\\', "PTCH1006 1:12", expect.stringContaining("unterminated string")],
     ['prompt p = "a\\qb"', "PTCH1007 1:14", expect.stringContaining("unknown escape '\\q' in string")],
     ['prompt p = "\\😀"', "PTCH1007 1:13", expect.stringContaining("unknown escape '\\😀'")],
@@ -252,7 +262,14 @@ describe("syntax errors", () => {
   });
 
   it("reports every syntax error in the file in one pass", () => {
-    const source = ["model", 'prompt p "x"', "generate x from p", "junk", 'model "m" "n"', 'prompt q = "\\q\\u{}"'].join("\n");
+    const source = [
+      "model",
+      'prompt p "x"',
+      "generate x from p",
+      "junk",
+      'model "m" "n"',
+      'prompt q = "\\q\\u{}"',
+    ].join("\n");
     expect(problems(source)).toEqual([
       "PTCH1001 1:6",
       "PTCH1001 2:10",
@@ -278,7 +295,9 @@ describe("syntax errors", () => {
   });
 
   it("keeps the statements around the broken ones", () => {
-    const { program } = parse('model "m"\nprompt = "lost"\nprompt kept = "k"\ngenerate x from kept\ngenerate 1 from kept');
+    const { program } = parse(
+      'model "m"\nprompt = "lost"\nprompt kept = "k"\ngenerate x from kept\ngenerate 1 from kept',
+    );
     expect(program.statements.map((statement) => statement.kind)).toEqual(["model", "prompt", "generate"]);
   });
 
@@ -323,18 +342,20 @@ describe("robustness", () => {
   }
 
   const isSortedByPosition = (diagnostics: Diagnostic[]): boolean =>
-    diagnostics.every((diagnostic, i) => i === 0 || diagnostics[i - 1]!.range.start.offset <= diagnostic.range.start.offset);
+    diagnostics.every(
+      (diagnostic, i) => i === 0 || diagnostics[i - 1]!.range.start.offset <= diagnostic.range.start.offset,
+    );
 
   const validProgram = [
     "# experiment",
     'model "stories260K"',
     'prompt story = "Once upon a time, \\"Lily\\" said\\n\\u{1F600}"',
-    "prompt other = \"\"; generate 60 from story",
+    'prompt other = ""; generate 60 from story',
     "generate 5 from other",
   ].join("\n");
 
   /** Characters that matter to the lexer, so mutations hit interesting cases more often than random text would. */
-  const interestingCharacter = fc.constantFrom(..."\"\\#;=\n\r\t {}u0123456789xD8FFabmodelprtgn_@😀\u2028");
+  const interestingCharacter = fc.constantFrom(...'"\\#;=\n\r\t {}u0123456789xD8FFabmodelprtgn_@😀\u2028');
 
   it("never throws on arbitrary text", () => {
     fc.assert(
@@ -344,7 +365,11 @@ describe("robustness", () => {
   });
 
   it("never throws on mutations of a valid program", () => {
-    const mutation = fc.tuple(fc.nat({ max: validProgram.length }), fc.nat({ max: 3 }), fc.string({ unit: interestingCharacter, maxLength: 4 }));
+    const mutation = fc.tuple(
+      fc.nat({ max: validProgram.length }),
+      fc.nat({ max: 3 }),
+      fc.string({ unit: interestingCharacter, maxLength: 4 }),
+    );
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (mutations) => {
         let source = validProgram;
@@ -358,7 +383,23 @@ describe("robustness", () => {
   });
 
   it("never throws on sequences of tokens", () => {
-    const token = fc.constantFrom("model", "prompt", "generate", "from", "sweep", "p", "=", '"s"', '"', "5", ";", "\n", "#c\n", " ", "\\");
+    const token = fc.constantFrom(
+      "model",
+      "prompt",
+      "generate",
+      "from",
+      "sweep",
+      "p",
+      "=",
+      '"s"',
+      '"',
+      "5",
+      ";",
+      "\n",
+      "#c\n",
+      " ",
+      "\\",
+    );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), (tokens) => expectWellFormedResult(tokens.join(""))),
       { numRuns: 500 },
