@@ -3,7 +3,16 @@
 // from this analysis, so a plan that passes cannot fail on these grounds mid-generation.
 
 import { createDiagnostic } from "./diagnostics.js";
-import { checkSiteAgainstModel, locate, NOWHERE, resolvePositions, type ModelShape, type ResolvedRows, type TokenizedPrompt } from "./resolve.js";
+import {
+  checkSiteAgainstModel,
+  locate,
+  NOWHERE,
+  resolvePositions,
+  type ModelShape,
+  type ResolvedRows,
+  type SelectionRole,
+  type TokenizedPrompt,
+} from "./resolve.js";
 import type { Diagnostic, Plan, PlanStep, SiteSelection, SourceRange, ValueExpr } from "./types.js";
 
 export interface ModelDimensions extends ModelShape {
@@ -15,11 +24,6 @@ export interface ModelDimensions extends ModelShape {
 
 /** The shape of a value: a number, or `count` vectors of `width` (count 1 broadcasts). */
 export type ValueShape = { kind: "scalar" } | { kind: "vectors"; count: number; width: number };
-
-export interface PlanAnalysis {
-  /** Positions of every selection in the plan, keyed by the selection object itself. */
-  rows: Map<SiteSelection, ResolvedRows>;
-}
 
 /** Values per position of a selection: one head's slice when a head is named, else the whole site. */
 export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
@@ -42,7 +46,6 @@ export function selectionWidth(selection: SiteSelection, model: ModelDimensions)
 
 class PlanChecker {
   readonly diagnostics: Diagnostic[] = [];
-  readonly rows = new Map<SiteSelection, ResolvedRows>();
 
   constructor(
     private readonly model: ModelDimensions,
@@ -50,31 +53,23 @@ class PlanChecker {
   ) {}
 
   /** Resolves a selection on a prompt; undefined (with diagnostics recorded) when it does not fit. */
-  private resolve(selection: SiteSelection, promptName: string): ResolvedRows | undefined {
+  private resolve(selection: SiteSelection, promptName: string, role: SelectionRole = "target"): ResolvedRows | undefined {
     const siteProblems = checkSiteAgainstModel(selection, this.model);
     this.diagnostics.push(...siteProblems);
     const prompt = this.prompts.get(promptName);
     if (!prompt || siteProblems.length > 0) return undefined;
-    const resolved = resolvePositions(selection, prompt, promptName);
+    const resolved = resolvePositions(selection, prompt, promptName, role);
     if ("code" in resolved) {
       this.diagnostics.push(resolved);
       return undefined;
     }
-    this.rows.set(selection, resolved);
     return resolved;
   }
 
-  /** A selection that is read from a prompt's run: it has prompt positions only (a source run generates nothing). */
+  /** The shape of the activations a selection reads from a prompt's run. */
   private resolveSource(selection: SiteSelection, promptName: string): ValueShape | undefined {
-    const rows = this.resolve(selection, promptName);
-    if (!rows) return undefined;
-    if (selection.positions.kind === "generated") {
-      this.diagnostics.push(createDiagnostic("sourceHasNoGeneratedPositions", locate(selection, "positions"), { prompt: promptName }));
-      return undefined;
-    }
-    // `*` on a source means its prompt positions: that is all a source run has.
-    this.rows.set(selection, { positions: rows.positions, generated: false });
-    return { kind: "vectors", count: rows.positions.length, width: selectionWidth(selection, this.model) };
+    const rows = this.resolve(selection, promptName, "source");
+    return rows && { kind: "vectors", count: rows.positions.length, width: selectionWidth(selection, this.model) };
   }
 
   private valueShape(expr: ValueExpr, captures: ReadonlyMap<string, ValueShape>, at: SourceRange): ValueShape | undefined {
@@ -182,9 +177,9 @@ export function checkPlanAgainstModel(
   plan: Plan,
   model: ModelDimensions,
   prompts: ReadonlyMap<string, TokenizedPrompt>,
-): { analysis: PlanAnalysis; diagnostics: Diagnostic[] } {
+): Diagnostic[] {
   const checker = new PlanChecker(model, prompts);
   const captures = new Map<string, ValueShape>();
   for (const step of plan.steps) checker.checkStep(step, captures);
-  return { analysis: { rows: checker.rows }, diagnostics: checker.diagnostics };
+  return checker.diagnostics;
 }

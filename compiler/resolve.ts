@@ -62,10 +62,21 @@ function textPositions(prompt: TokenizedPrompt, text: string): number[] | undefi
 }
 
 /**
+ * How a selection is used: a target's rows include generated positions when selected; a source is read from a
+ * prefill run, which has prompt positions only, so `*` there means the prompt positions.
+ */
+export type SelectionRole = "target" | "source";
+
+/**
  * Resolves `positions` of a selection on a prompt. Negative indices count back from the last prompt token.
  * Returns a diagnostic (at the selection) when a position falls outside the prompt or a text does not occur.
  */
-export function resolvePositions(selection: SiteSelection, prompt: TokenizedPrompt, promptName: string): ResolvedRows | Diagnostic {
+export function resolvePositions(
+  selection: SiteSelection,
+  prompt: TokenizedPrompt,
+  promptName: string,
+  role: SelectionRole,
+): ResolvedRows | Diagnostic {
   const spec: PositionSpec = selection.positions;
   const at = locate(selection, "positions");
   const length = prompt.tokens.length;
@@ -94,8 +105,10 @@ export function resolvePositions(selection: SiteSelection, prompt: TokenizedProm
     case "prompt":
       return { positions: Array.from({ length }, (_, i) => i), generated: false };
     case "generated":
-      return { positions: [], generated: true };
+      return role === "source"
+        ? createDiagnostic("sourceHasNoGeneratedPositions", at, { prompt: promptName })
+        : { positions: [], generated: true };
     case "all":
-      return { positions: Array.from({ length }, (_, i) => i), generated: true };
+      return { positions: Array.from({ length }, (_, i) => i), generated: role === "target" };
   }
 }

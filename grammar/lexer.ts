@@ -19,29 +19,52 @@ export const Model = keyword("model");
 export const Prompt = keyword("prompt");
 export const Generate = keyword("generate");
 export const From = keyword("from");
+export const Patch = keyword("patch");
+export const Into = keyword("into");
+export const Export = keyword("export");
+export const Let = keyword("let");
+export const Of = keyword("of");
+export const Add = keyword("add");
+export const To = keyword("to");
+/** Not `Set`, which would shadow the built-in class. */
+export const SetKeyword = keyword("set");
+export const Scale = keyword("scale");
+export const By = keyword("by");
+export const Zero = keyword("zero");
+export const Mean = keyword("mean");
+export const Over = keyword("over");
+export const In = keyword("in");
+export const New = keyword("new");
+export const Sample = keyword("sample");
+export const Stop = keyword("stop");
 
 /** Words reserved now for the statements of later language versions, so that adding them breaks no program. */
-const reservedForLaterUse = [
-  "patch",
-  "into",
-  "let",
-  "of",
-  "add",
-  "to",
-  "set",
-  "scale",
-  "by",
-  "zero",
-  "mean",
-  "over",
-  "in",
-  "sample",
-  "stop",
-  "param",
-  "sweep",
-].map(keyword);
+const reservedForLaterUse = ["param", "sweep"].map(keyword);
 
-const keywords: readonly TokenType[] = [Model, Prompt, Generate, From, ...reservedForLaterUse];
+const keywords: readonly TokenType[] = [
+  Model,
+  Prompt,
+  Generate,
+  From,
+  Patch,
+  Into,
+  Export,
+  Let,
+  Of,
+  Add,
+  To,
+  SetKeyword,
+  Scale,
+  By,
+  Zero,
+  Mean,
+  Over,
+  In,
+  New,
+  Sample,
+  Stop,
+  ...reservedForLaterUse,
+];
 
 /** Category the parser consumes for strings; the AST builder reports the unclosed ones. */
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: Lexer.NA, label: "a string" });
@@ -57,11 +80,45 @@ export const UnclosedString = createToken({
   categories: [StringLiteral],
 });
 
-export const Integer = createToken({ name: "Integer", pattern: /[0-9]+/, label: "an integer" });
+/** Category of both kinds of number, for the places that take either. */
+export const Numeral = createToken({ name: "Numeral", pattern: Lexer.NA, label: "a number" });
+/**
+ * A number with a fraction or an exponent: 0.5, 1e-3, 2.5E+4. A fraction needs digits on both sides of its point,
+ * so that `1..4` lexes as an integer, '..' and an integer.
+ */
+export const Decimal = createToken({
+  name: "Decimal",
+  pattern: /[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)/,
+  categories: [Numeral],
+});
+export const Integer = createToken({ name: "Integer", pattern: /[0-9]+/, label: "an integer", categories: [Numeral] });
+export const DotDot = createToken({ name: "DotDot", pattern: "..", label: "'..'" });
 export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
+export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
+export const LeftBracket = createToken({ name: "LeftBracket", pattern: "[", label: "'['" });
+export const RightBracket = createToken({ name: "RightBracket", pattern: "]", label: "']'" });
+export const LeftParenthesis = createToken({ name: "LeftParenthesis", pattern: "(", label: "'('" });
+export const RightParenthesis = createToken({ name: "RightParenthesis", pattern: ")", label: "')'" });
+
+/**
+ * Operators by precedence level. A level's operators share a category so that the CST keeps them in source order
+ * (children are grouped by token type, which would separate the '+'s from the '-'s of `a + b - c`).
+ */
+export const AdditiveOperator = createToken({ name: "AdditiveOperator", pattern: Lexer.NA, label: "'+' or '-'" });
+export const MultiplicativeOperator = createToken({
+  name: "MultiplicativeOperator",
+  pattern: Lexer.NA,
+  label: "'*' or '/'",
+});
+export const Plus = createToken({ name: "Plus", pattern: "+", label: "'+'", categories: [AdditiveOperator] });
+/** Also the sign of a negative number and unary minus. */
+export const Minus = createToken({ name: "Minus", pattern: "-", label: "'-'", categories: [AdditiveOperator] });
+/** Also `pos=*`, every position. */
+export const Star = createToken({ name: "Star", pattern: "*", label: "'*'", categories: [MultiplicativeOperator] });
+export const Slash = createToken({ name: "Slash", pattern: "/", label: "'/'", categories: [MultiplicativeOperator] });
 
 /** Tokens that carry no meaning beyond their presence, so error recovery may assume a missing one. */
-export const punctuation: ReadonlySet<TokenType> = new Set([Equals]);
+export const punctuation: ReadonlySet<TokenType> = new Set([Equals, RightBracket, RightParenthesis]);
 
 /** Statements end at a newline or a semicolon; both are this category to the parser. */
 export const Separator = createToken({ name: "Separator", pattern: Lexer.NA });
@@ -78,7 +135,7 @@ export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, grou
 export const Whitespace = createToken({ name: "Whitespace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
 
 // Order matters: the first matching pattern wins. Longer keywords come before their prefixes ("into" before
-// "in") and all keywords before Identifier; closed strings before unclosed ones.
+// "in") and all keywords before Identifier; closed strings before unclosed ones; decimals before integers.
 export const allTokens: TokenType[] = [
   Whitespace,
   Comment,
@@ -88,8 +145,22 @@ export const allTokens: TokenType[] = [
   ClosedString,
   UnclosedString,
   StringLiteral,
+  Decimal,
   Integer,
+  Numeral,
+  DotDot,
   Equals,
+  Comma,
+  LeftBracket,
+  RightBracket,
+  LeftParenthesis,
+  RightParenthesis,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  AdditiveOperator,
+  MultiplicativeOperator,
   Keyword,
   ...[...keywords].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   Identifier,

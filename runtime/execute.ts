@@ -27,25 +27,35 @@ function tokenizePrompts(model: Model, plan: Plan): Map<string, TokenizedPrompt>
 
 /** Diagnostics for a plan on a loaded model: layers, heads, positions, shapes, context length. */
 export function checkPlanOnModel(plan: Plan, model: Model): Diagnostic[] {
-  return checkPlanAgainstModel(plan, model.config, tokenizePrompts(model, plan)).diagnostics;
+  return checkPlanAgainstModel(plan, model.config, tokenizePrompts(model, plan));
 }
 
-/** Runs a plan. A plan that does not fit the model is rejected, with diagnostics, before anything runs. */
+/** Prepares `plan` on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
+export function planExperiment(plan: Plan, model: Model): Experiment {
+  const prompts = tokenizePrompts(model, plan);
+  const diagnostics = checkPlanAgainstModel(plan, model.config, prompts);
+  if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
+  return new Experiment(model, plan, prompts);
+}
+
+/** Runs a plan on a loaded model; nothing runs unless the whole plan fits the model. */
+export async function runPlanOnModel(plan: Plan, model: Model): Promise<RunResult> {
+  const { generations, captures } = await planExperiment(plan, model).run();
+  const runs = generations.map(({ step, promptTokens: tokens, output }) => {
+    const promptTokens = [...tokens];
+    // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
+    const promptText = model.tokenizer.decode(promptTokens);
+    const text = model.tokenizer.decode([...promptTokens, ...output.tokens]).slice(promptText.length);
+    return { prompt: step.prompt, bindings: {}, promptTokens, tokens: output.tokens, text };
+  });
+  return { planVersion: PLAN_VERSION, runs, ...(captures.length > 0 ? { captures } : {}) };
+}
+
+/** Loads the plan's model (or `options.model`), runs the plan, and releases the model. */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
   try {
-    const prompts = tokenizePrompts(model, plan);
-    const { analysis, diagnostics } = checkPlanAgainstModel(plan, model.config, prompts);
-    if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
-    const { generations, captures } = await new Experiment(model, plan, prompts, analysis).run();
-    const runs = generations.map(({ step, output }) => {
-      const promptTokens = [...prompts.get(step.prompt)!.tokens];
-      // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
-      const promptText = model.tokenizer.decode(promptTokens);
-      const text = model.tokenizer.decode([...promptTokens, ...output.tokens]).slice(promptText.length);
-      return { prompt: step.prompt, bindings: {}, promptTokens, tokens: output.tokens, text };
-    });
-    return { planVersion: PLAN_VERSION, runs, ...(captures.length > 0 ? { captures } : {}) };
+    return await runPlanOnModel(plan, model);
   } finally {
     await model.dispose();
   }

@@ -4,8 +4,7 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
-import type { PlanAnalysis } from "../compiler/model-check.js";
-import type { ResolvedRows, TokenizedPrompt } from "../compiler/resolve.js";
+import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
 import type { CaptureResult, Plan, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
 import {
   capturedActivation,
@@ -24,8 +23,16 @@ type Value = { kind: "scalar"; value: number } | { kind: "vectors"; vectors: Flo
 /** Adds one resolved intervention to a prompt's table. */
 type TableWriter = (table: InterventionTable) => void;
 
+type GenerateStep = Extract<PlanStep, { kind: "generate" }>;
+
+/** A generation ready to run: its statement and the request (tokens, sampling, interventions) it makes. */
+export interface PreparedGeneration {
+  step: GenerateStep;
+  request: GenerationRequest;
+}
+
 export interface ExperimentOutput {
-  generations: { step: Extract<PlanStep, { kind: "generate" }>; output: GenerationOutput }[];
+  generations: { step: GenerateStep; promptTokens: readonly number[]; output: GenerationOutput }[];
   captures: CaptureResult[];
 }
 
@@ -63,6 +70,16 @@ function binary(op: "+" | "-" | "*" | "/", left: Value, right: Value): Value {
   return { kind: "vectors", vectors: l.map((lv, i) => lv.map((x, j) => combine(op, x, r[i]![j]!))) };
 }
 
+function meanOf(vectors: readonly Float32Array[]): Float32Array {
+  const mean = new Float32Array(vectors[0]!.length);
+  for (let j = 0; j < mean.length; j++) {
+    let sum = 0;
+    for (const v of vectors) sum += v[j]!;
+    mean[j] = sum / vectors.length;
+  }
+  return mean;
+}
+
 const activationSite = (s: SiteSelection): ActivationSite => ({ site: s.site, layer: s.layer });
 
 export class Experiment {
@@ -75,14 +92,14 @@ export class Experiment {
     private readonly model: Model,
     private readonly plan: Plan,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
-    private readonly analysis: PlanAnalysis,
   ) {
     for (const p of plan.prompts) this.interventions.set(p.name, []);
   }
 
-  private rowsOf(selection: SiteSelection): ResolvedRows {
-    const rows = this.analysis.rows.get(selection);
-    if (!rows) throw new Error("internal: selection was not resolved by the model check");
+  /** The rows a selection names on a prompt; the plan was checked, so it resolves. */
+  private rowsOf(selection: SiteSelection, prompt: string, role: SelectionRole): ResolvedRows {
+    const rows = resolvePositions(selection, this.prompts.get(prompt)!, prompt, role);
+    if ("code" in rows) throw new Error(`internal: a checked plan failed to resolve: ${rows.message}`);
     return rows;
   }
 
@@ -105,24 +122,24 @@ export class Experiment {
   }
 
   /** The activations a selection reads from a prompt's run as it stands now: one vector per selected position. */
-  private async read(selection: SiteSelection, prompt: string): Promise<Float32Array[]> {
+  private read(selection: SiteSelection, prompt: string): Promise<Float32Array[]> {
+    return this.readAt(selection, prompt, this.rowsOf(selection, prompt, "source").positions);
+  }
+
+  /** The selection's site (and head) of `prompt`'s run as it stands now, at absolute positions. */
+  private async readAt(selection: SiteSelection, prompt: string, positions: readonly number[]): Promise<Float32Array[]> {
     const site = activationSite(selection);
     const applied = this.interventions.get(prompt)!.length;
     const key = `${prompt}\u0000${applied}\u0000${siteId(site)}`;
     let activations = this.sourceRuns.get(key);
     if (!activations) {
-      const outputs = await forwardFull(
-        this.model,
-        [this.prompts.get(prompt)!.tokens],
-        [this.tableFor(prompt)],
-        [site],
-      );
+      const outputs = await forwardFull(this.model, [this.prompts.get(prompt)!.tokens], [this.tableFor(prompt)], [site]);
       activations = capturedActivation(outputs, site).data;
       this.sourceRuns.set(key, activations);
     }
     const width = this.siteWidth(site);
     const [from, to] = this.slice(selection);
-    return this.rowsOf(selection).positions.map((p) => activations.slice(p * width + from, p * width + to));
+    return positions.map((p) => activations.slice(p * width + from, p * width + to));
   }
 
   private async evaluate(expr: ValueExpr): Promise<Value> {
@@ -152,7 +169,7 @@ export class Experiment {
     const site = activationSite(target);
     const width = this.siteWidth(site);
     const [from, to] = this.slice(target);
-    const rows = this.rowsOf(target);
+    const rows = this.rowsOf(target, prompt, "target");
     const fill = (destination: Float32Array, value: Value, which: number | "generated") => {
       if (value.kind === "scalar") destination.fill(value.value, from, to);
       else destination.set(value.vectors.length === 1 ? value.vectors[0]! : value.vectors[which as number]!, from);
@@ -170,7 +187,7 @@ export class Experiment {
 
   private async runStep(
     step: PlanStep,
-    pending: { step: Extract<PlanStep, { kind: "generate" }>; request: GenerationRequest }[],
+    pending: PreparedGeneration[],
     captures: CaptureResult[],
   ) {
     const ZERO: Value = { kind: "scalar", value: 0 };
@@ -186,7 +203,7 @@ export class Experiment {
             site: step.site.site,
             layer: step.site.layer,
             ...(step.site.head === undefined ? {} : { head: step.site.head }),
-            positions: this.rowsOf(step.site).positions,
+            positions: this.rowsOf(step.site, step.prompt, "source").positions,
             values: vectors.map((v) => Array.from(v)),
           });
         }
@@ -212,12 +229,9 @@ export class Experiment {
         return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: ZERO }));
       case "mean": {
         // The same site and positions in each other prompt, averaged.
-        const others = await Promise.all(step.over.map((p) => this.read(step.site, p)));
-        const means = others[0]!.map((_, i) =>
-          others
-            .reduce((sum, o) => sum.map((x, j) => x + o[i]![j]!), new Float32Array(others[0]![i]!.length))
-            .map((x) => x / others.length),
-        );
+        const positions = this.rowsOf(step.site, step.prompt, "target").positions;
+        const others = await Promise.all(step.over.map((p) => this.readAt(step.site, p, positions)));
+        const means = others[0]!.map((_, i) => meanOf(others.map((o) => o[i]!)));
         return this.intervene(step.prompt, step.site, () => ({ a: ZERO, b: { kind: "vectors", vectors: means } }));
       }
       case "generate": {
@@ -237,17 +251,18 @@ export class Experiment {
     }
   }
 
-  async run(): Promise<ExperimentOutput> {
-    const pending: { step: Extract<PlanStep, { kind: "generate" }>; request: GenerationRequest }[] = [];
+  /** Runs every step but the generations themselves: captures, source runs, intervention tables. */
+  async prepare(): Promise<{ generations: PreparedGeneration[]; captures: CaptureResult[] }> {
+    const generations: PreparedGeneration[] = [];
     const captures: CaptureResult[] = [];
-    for (const step of this.plan.steps) await this.runStep(step, pending, captures);
-    const outputs =
-      pending.length === 0
-        ? []
-        : await generate(
-            this.model,
-            pending.map((p) => p.request),
-          );
-    return { generations: pending.map((p, i) => ({ step: p.step, output: outputs[i]! })), captures };
+    for (const step of this.plan.steps) await this.runStep(step, generations, captures);
+    return { generations, captures };
+  }
+
+  /** Runs the experiment; all generations share one batch. */
+  async run(): Promise<ExperimentOutput> {
+    const { generations, captures } = await this.prepare();
+    const outputs = generations.length === 0 ? [] : await generate(this.model, generations.map((g) => g.request));
+    return { generations: generations.map((g, i) => ({ step: g.step, promptTokens: g.request.promptTokens, output: outputs[i]! })), captures };
   }
 }

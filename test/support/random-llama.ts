@@ -51,48 +51,11 @@ export const BOS_ID = 1;
 export const EOS_ID = 2;
 
 /** Enough pieces for a few English words to merge into whole-word tokens; characters outside them fall back to bytes. */
-export const DEFAULT_PIECES: readonly string[] = [
-  "▁the",
-  "▁cat",
-  "▁sat",
-  "▁on",
-  "▁mat",
-  "▁a",
-  "▁dog",
-  "▁ran",
-  "▁th",
-  "th",
-  "he",
-  "▁c",
-  "▁ca",
-  "at",
-  "▁s",
-  "▁sa",
-  "▁m",
-  "▁ma",
-  "on",
-  "▁o",
-  "▁d",
-  "▁do",
-  "og",
-  "▁r",
-  "▁ra",
-  "an",
-  "▁",
-  "e",
-  "t",
-  "a",
-  "o",
-  "n",
-  "s",
-  "h",
-  "c",
-  "m",
-  "d",
-  "g",
-  "r",
-  ".",
-];
+export const DEFAULT_PIECES: readonly string[] = (
+  "▁the ▁cat ▁sat ▁on ▁mat ▁a ▁dog ▁ran " +
+  "▁th th he ▁c ▁ca at ▁s ▁sa ▁m ▁ma on ▁o ▁d ▁do og ▁r ▁ra an " +
+  "▁ e t a o n s h c m d g r ."
+).split(" ");
 
 /**
  * Blocks write this much more than unit gain into the residual stream, so that it is not dominated by the token's
