@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import type { RunResult } from "../compiler/types.js";
-import { ModelFormatError, PlanRejectedError, RunError, runPlan } from "../runtime/index.js";
+import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch run FILE [--json] [--model NAME_OR_PATH]
 
@@ -55,6 +55,8 @@ async function run(args: string[]): Promise<number> {
   const { plan, diagnostics } = compile(source);
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d, file, source) + "\n");
   if (!plan) return 1;
+  // Loaded only when a plan is about to run, so that checking a file never pays for onnxruntime's start-up.
+  const { runPlan } = await import("../runtime/execute.js");
   let result: RunResult;
   try {
     result = await runPlan(plan, { baseDir: path.dirname(path.resolve(file)), model });

@@ -5,17 +5,45 @@
 
 import { CstParser, type CstNode, type IToken, type TokenType } from "chevrotain";
 import {
+  Add,
+  AdditiveOperator,
   allTokens,
+  By,
+  Comma,
+  DotDot,
   Equals,
+  Export,
   From,
   Generate,
   Identifier,
+  In,
   Integer,
+  Into,
+  LeftBracket,
+  LeftParenthesis,
+  Let,
+  Mean,
+  Minus,
   Model,
+  MultiplicativeOperator,
+  New,
+  Numeral,
+  Of,
+  Over,
+  Patch,
   Prompt,
   punctuation,
+  RightBracket,
+  RightParenthesis,
+  Sample,
+  Scale,
   Separator,
+  SetKeyword,
+  Star,
+  Stop,
   StringLiteral,
+  To,
+  Zero,
 } from "./lexer.js";
 import { expectationRecorder } from "./syntax-errors.js";
 
@@ -26,7 +54,7 @@ class PtchParser extends CstParser {
   }
 
   /**
-   * Recovery may pretend a missing '=' was there, but not a missing keyword, name, number or string: an
+   * Recovery may pretend a missing '=', ']' or ')' was there, but not a missing keyword, name, number or string: an
    * identifier where `from` belongs is far more often a misspelt `from` than a name after a forgotten one.
    */
   protected override canTokenTypeBeInsertedInRecovery(tokenType: TokenType): boolean {
@@ -42,11 +70,19 @@ class PtchParser extends CstParser {
     });
   });
 
-  // statement := modelStatement | promptStatement | generateStatement
+  // statement := modelStatement | promptStatement | letStatement | patchStatement | addStatement | setStatement
+  //            | scaleStatement | zeroStatement | meanStatement | generateStatement
   readonly statement = this.RULE("statement", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.modelStatement) },
       { ALT: () => this.SUBRULE(this.promptStatement) },
+      { ALT: () => this.SUBRULE(this.letStatement) },
+      { ALT: () => this.SUBRULE(this.patchStatement) },
+      { ALT: () => this.SUBRULE(this.addStatement) },
+      { ALT: () => this.SUBRULE(this.setStatement) },
+      { ALT: () => this.SUBRULE(this.scaleStatement) },
+      { ALT: () => this.SUBRULE(this.zeroStatement) },
+      { ALT: () => this.SUBRULE(this.meanStatement) },
       { ALT: () => this.SUBRULE(this.generateStatement) },
     ]);
   });
@@ -65,12 +101,207 @@ class PtchParser extends CstParser {
     this.CONSUME(StringLiteral);
   });
 
-  // generateStatement := 'generate' Integer 'from' Identifier
+  // letStatement := 'export'? 'let' Identifier '=' site 'of' captureSource
+  readonly letStatement = this.RULE("letStatement", () => {
+    this.OPTION(() => this.CONSUME(Export));
+    this.CONSUME(Let);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.site);
+    this.CONSUME(Of);
+    this.SUBRULE(this.captureSource);
+  });
+
+  // patchStatement := 'patch' site 'from' patchSide 'into' patchSide
+  readonly patchStatement = this.RULE("patchStatement", () => {
+    this.CONSUME(Patch);
+    this.SUBRULE(this.site);
+    this.CONSUME(From);
+    this.SUBRULE(this.patchSide);
+    this.CONSUME(Into);
+    this.SUBRULE2(this.patchSide);
+  });
+
+  // addStatement := 'add' expression 'to' site 'in' Identifier
+  readonly addStatement = this.RULE("addStatement", () => {
+    this.CONSUME(Add);
+    this.SUBRULE(this.expression);
+    this.CONSUME(To);
+    this.SUBRULE(this.site);
+    this.CONSUME(In);
+    this.CONSUME(Identifier);
+  });
+
+  // setStatement := 'set' site 'in' Identifier 'to' expression
+  readonly setStatement = this.RULE("setStatement", () => {
+    this.CONSUME(SetKeyword);
+    this.SUBRULE(this.site);
+    this.CONSUME(In);
+    this.CONSUME(Identifier);
+    this.CONSUME(To);
+    this.SUBRULE(this.expression);
+  });
+
+  // scaleStatement := 'scale' site 'in' Identifier 'by' expression
+  readonly scaleStatement = this.RULE("scaleStatement", () => {
+    this.CONSUME(Scale);
+    this.SUBRULE(this.site);
+    this.CONSUME(In);
+    this.CONSUME(Identifier);
+    this.CONSUME(By);
+    this.SUBRULE(this.expression);
+  });
+
+  // zeroStatement := 'zero' site 'in' Identifier
+  readonly zeroStatement = this.RULE("zeroStatement", () => {
+    this.CONSUME(Zero);
+    this.SUBRULE(this.site);
+    this.CONSUME(In);
+    this.CONSUME(Identifier);
+  });
+
+  // meanStatement := 'mean' site 'in' Identifier 'over' (Identifier (',' Identifier)*)?
+  // An empty list parses so that the check can say what is missing.
+  readonly meanStatement = this.RULE("meanStatement", () => {
+    this.CONSUME(Mean);
+    this.SUBRULE(this.site);
+    this.CONSUME(In);
+    this.CONSUME(Identifier);
+    this.CONSUME(Over);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.CONSUME2(Identifier) });
+  });
+
+  // generateStatement := 'generate' Integer 'from' Identifier samplingClause? ('stop' StringLiteral)?
   readonly generateStatement = this.RULE("generateStatement", () => {
     this.CONSUME(Generate);
     this.CONSUME(Integer);
     this.CONSUME(From);
     this.CONSUME(Identifier);
+    this.OPTION(() => this.SUBRULE(this.samplingClause));
+    this.OPTION2(() => {
+      this.CONSUME(Stop);
+      this.CONSUME(StringLiteral);
+    });
+  });
+
+  // samplingClause := 'sample' samplingOption*
+  readonly samplingClause = this.RULE("samplingClause", () => {
+    this.CONSUME(Sample);
+    this.MANY(() => this.SUBRULE(this.samplingOption));
+  });
+
+  // samplingOption := Identifier '=' signedNumber
+  readonly samplingOption = this.RULE("samplingOption", () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.signedNumber);
+  });
+
+  // site := Identifier selectors?
+  readonly site = this.RULE("site", () => {
+    this.CONSUME(Identifier);
+    this.OPTION(() => this.SUBRULE(this.selectors));
+  });
+
+  // patchSide := Identifier selectors?
+  readonly patchSide = this.RULE("patchSide", () => {
+    this.CONSUME(Identifier);
+    this.OPTION(() => this.SUBRULE(this.selectors));
+  });
+
+  // captureSource := Identifier | StringLiteral
+  readonly captureSource = this.RULE("captureSource", () => {
+    this.OR([{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(StringLiteral) }]);
+  });
+
+  // selectors := '[' selector (',' selector)* ']'
+  readonly selectors = this.RULE("selectors", () => {
+    this.CONSUME(LeftBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.selector) });
+    this.CONSUME(RightBracket);
+  });
+
+  // selector := Identifier '=' selectorValue
+  readonly selector = this.RULE("selector", () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.selectorValue);
+  });
+
+  // selectorValue := '*' | 'prompt' | 'new' | StringLiteral | signedNumber ('..' signedNumber)?
+  // Every key accepts every form here; which key takes which is a check, with a clearer message than a parse error.
+  readonly selectorValue = this.RULE("selectorValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Star) },
+      { ALT: () => this.CONSUME(Prompt) },
+      { ALT: () => this.CONSUME(New) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.signedNumber);
+          this.OPTION(() => {
+            this.CONSUME(DotDot);
+            this.SUBRULE2(this.signedNumber);
+          });
+        },
+      },
+    ]);
+  });
+
+  // signedNumber := '-'? Numeral
+  readonly signedNumber = this.RULE("signedNumber", () => {
+    this.OPTION(() => this.CONSUME(Minus));
+    this.CONSUME(Numeral);
+  });
+
+  // expression := term (AdditiveOperator term)*
+  readonly expression = this.RULE("expression", () => {
+    this.SUBRULE(this.term);
+    this.MANY(() => {
+      this.CONSUME(AdditiveOperator);
+      this.SUBRULE2(this.term);
+    });
+  });
+
+  // term := factor (MultiplicativeOperator factor)*
+  readonly term = this.RULE("term", () => {
+    this.SUBRULE(this.factor);
+    this.MANY(() => {
+      this.CONSUME(MultiplicativeOperator);
+      this.SUBRULE2(this.factor);
+    });
+  });
+
+  // factor := '-' factor | Numeral | '(' expression ')' | reference
+  readonly factor = this.RULE("factor", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Minus);
+          this.SUBRULE(this.factor);
+        },
+      },
+      { ALT: () => this.CONSUME(Numeral) },
+      {
+        ALT: () => {
+          this.CONSUME(LeftParenthesis);
+          this.SUBRULE(this.expression);
+          this.CONSUME(RightParenthesis);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.reference) },
+    ]);
+  });
+
+  // reference := Identifier (selectors? 'of' captureSource)?
+  // A name alone is a capture; with `of` it reads a site inline. Selectors need the `of`: a capture has no sites.
+  readonly reference = this.RULE("reference", () => {
+    this.CONSUME(Identifier);
+    this.OPTION(() => {
+      this.OPTION2(() => this.SUBRULE(this.selectors));
+      this.CONSUME(Of);
+      this.SUBRULE(this.captureSource);
+    });
   });
 }
 
@@ -91,6 +322,13 @@ export interface StatementCst extends CstNode {
   children: {
     modelStatement?: ModelStatementCst[];
     promptStatement?: PromptStatementCst[];
+    letStatement?: LetStatementCst[];
+    patchStatement?: PatchStatementCst[];
+    addStatement?: AddStatementCst[];
+    setStatement?: SetStatementCst[];
+    scaleStatement?: ScaleStatementCst[];
+    zeroStatement?: ZeroStatementCst[];
+    meanStatement?: MeanStatementCst[];
     generateStatement?: GenerateStatementCst[];
   };
 }
@@ -105,7 +343,173 @@ export interface PromptStatementCst extends CstNode {
   children: { Prompt?: IToken[]; Identifier?: IToken[]; Equals?: IToken[]; StringLiteral?: IToken[] };
 }
 
+export interface LetStatementCst extends CstNode {
+  name: "letStatement";
+  children: {
+    Export?: IToken[];
+    Let?: IToken[];
+    Identifier?: IToken[];
+    Equals?: IToken[];
+    site?: SiteCst[];
+    Of?: IToken[];
+    captureSource?: CaptureSourceCst[];
+  };
+}
+
+export interface PatchStatementCst extends CstNode {
+  name: "patchStatement";
+  /** `patchSide` holds the source, then the target. */
+  children: { Patch?: IToken[]; site?: SiteCst[]; From?: IToken[]; patchSide?: PatchSideCst[]; Into?: IToken[] };
+}
+
+export interface AddStatementCst extends CstNode {
+  name: "addStatement";
+  children: {
+    Add?: IToken[];
+    expression?: ExpressionCst[];
+    To?: IToken[];
+    site?: SiteCst[];
+    In?: IToken[];
+    Identifier?: IToken[];
+  };
+}
+
+export interface SetStatementCst extends CstNode {
+  name: "setStatement";
+  /** `Set` is the name of the `set` keyword's token type. */
+  children: {
+    Set?: IToken[];
+    site?: SiteCst[];
+    In?: IToken[];
+    Identifier?: IToken[];
+    To?: IToken[];
+    expression?: ExpressionCst[];
+  };
+}
+
+export interface ScaleStatementCst extends CstNode {
+  name: "scaleStatement";
+  children: {
+    Scale?: IToken[];
+    site?: SiteCst[];
+    In?: IToken[];
+    Identifier?: IToken[];
+    By?: IToken[];
+    expression?: ExpressionCst[];
+  };
+}
+
+export interface ZeroStatementCst extends CstNode {
+  name: "zeroStatement";
+  children: { Zero?: IToken[]; site?: SiteCst[]; In?: IToken[]; Identifier?: IToken[] };
+}
+
+export interface MeanStatementCst extends CstNode {
+  name: "meanStatement";
+  /** `Identifier` holds the target prompt, then the prompts averaged over. */
+  children: {
+    Mean?: IToken[];
+    site?: SiteCst[];
+    In?: IToken[];
+    Identifier?: IToken[];
+    Over?: IToken[];
+    Comma?: IToken[];
+  };
+}
+
 export interface GenerateStatementCst extends CstNode {
   name: "generateStatement";
-  children: { Generate?: IToken[]; Integer?: IToken[]; From?: IToken[]; Identifier?: IToken[] };
+  children: {
+    Generate?: IToken[];
+    Integer?: IToken[];
+    From?: IToken[];
+    Identifier?: IToken[];
+    samplingClause?: SamplingClauseCst[];
+    Stop?: IToken[];
+    StringLiteral?: IToken[];
+  };
+}
+
+export interface SamplingClauseCst extends CstNode {
+  name: "samplingClause";
+  children: { Sample?: IToken[]; samplingOption?: SamplingOptionCst[] };
+}
+
+export interface SamplingOptionCst extends CstNode {
+  name: "samplingOption";
+  children: { Identifier?: IToken[]; Equals?: IToken[]; signedNumber?: SignedNumberCst[] };
+}
+
+export interface SiteCst extends CstNode {
+  name: "site";
+  children: { Identifier?: IToken[]; selectors?: SelectorsCst[] };
+}
+
+export interface PatchSideCst extends CstNode {
+  name: "patchSide";
+  children: { Identifier?: IToken[]; selectors?: SelectorsCst[] };
+}
+
+export interface CaptureSourceCst extends CstNode {
+  name: "captureSource";
+  children: { Identifier?: IToken[]; StringLiteral?: IToken[] };
+}
+
+export interface SelectorsCst extends CstNode {
+  name: "selectors";
+  children: { LeftBracket?: IToken[]; selector?: SelectorCst[]; Comma?: IToken[]; RightBracket?: IToken[] };
+}
+
+export interface SelectorCst extends CstNode {
+  name: "selector";
+  children: { Identifier?: IToken[]; Equals?: IToken[]; selectorValue?: SelectorValueCst[] };
+}
+
+export interface SelectorValueCst extends CstNode {
+  name: "selectorValue";
+  /** `signedNumber` holds one number, or the two ends of a span. */
+  children: {
+    Star?: IToken[];
+    Prompt?: IToken[];
+    New?: IToken[];
+    StringLiteral?: IToken[];
+    signedNumber?: SignedNumberCst[];
+    DotDot?: IToken[];
+  };
+}
+
+export interface SignedNumberCst extends CstNode {
+  name: "signedNumber";
+  children: { Minus?: IToken[]; Numeral?: IToken[] };
+}
+
+export interface ExpressionCst extends CstNode {
+  name: "expression";
+  /** `AdditiveOperator[i]` stands between `term[i]` and `term[i + 1]`. */
+  children: { term?: TermCst[]; AdditiveOperator?: IToken[] };
+}
+
+export interface TermCst extends CstNode {
+  name: "term";
+  /** `MultiplicativeOperator[i]` stands between `factor[i]` and `factor[i + 1]`. */
+  children: { factor?: FactorCst[]; MultiplicativeOperator?: IToken[] };
+}
+
+export interface FactorCst extends CstNode {
+  name: "factor";
+  /** A negation has `Minus` and `factor`; a parenthesized expression has `expression`. */
+  children: {
+    Minus?: IToken[];
+    factor?: FactorCst[];
+    Numeral?: IToken[];
+    LeftParenthesis?: IToken[];
+    expression?: ExpressionCst[];
+    RightParenthesis?: IToken[];
+    reference?: ReferenceCst[];
+  };
+}
+
+export interface ReferenceCst extends CstNode {
+  name: "reference";
+  children: { Identifier?: IToken[]; selectors?: SelectorsCst[]; Of?: IToken[]; captureSource?: CaptureSourceCst[] };
 }
