@@ -22,7 +22,8 @@ export const DIAGNOSTICS = {
   expectedStatement: {
     code: "PTCH1002",
     severity: "error",
-    message: "expected a statement (model, prompt or generate), found {found}",
+    message:
+      "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate), found {found}",
   },
   missingStatementSeparator: {
     code: "PTCH1003",
@@ -61,6 +62,32 @@ export const DIAGNOSTICS = {
   undefinedPrompt: { code: "PTCH2001", severity: "error", message: "no prompt named '{name}'{suggestion}" },
   duplicatePrompt: { code: "PTCH2002", severity: "error", message: "prompt '{name}' is already defined" },
   unusedPrompt: { code: "PTCH2003", severity: "warning", message: "prompt '{name}' is never used" },
+  unknownSite: { code: "PTCH2004", severity: "error", message: "unknown site '{name}'{suggestion}" },
+  unknownSelector: { code: "PTCH2005", severity: "error", message: "unknown selector '{name}'{suggestion}" },
+  duplicateSelector: { code: "PTCH2006", severity: "error", message: "'{name}' is already selected" },
+  undefinedCapture: { code: "PTCH2007", severity: "error", message: "no capture named '{name}'{suggestion}" },
+  captureUsedBeforeDefinition: {
+    code: "PTCH2008",
+    severity: "error",
+    message: "capture '{name}' is used before it is defined; statements run in the order they are written",
+  },
+  duplicateCapture: { code: "PTCH2009", severity: "error", message: "capture '{name}' is already defined" },
+  captureNamedAsPrompt: {
+    code: "PTCH2010",
+    severity: "error",
+    message: "'{name}' is already the name of a prompt; give the capture another name",
+  },
+  unusedCapture: {
+    code: "PTCH2011",
+    severity: "warning",
+    message: "capture '{name}' is never used; use it in a value, or write 'export let' to output it",
+  },
+  unknownSamplingOption: {
+    code: "PTCH2012",
+    severity: "error",
+    message: "unknown sampling option '{name}'{suggestion}",
+  },
+  duplicateSamplingOption: { code: "PTCH2013", severity: "error", message: "'{name}' is already set" },
 
   // 3xxx semantic and model checks
   missingModel: {
@@ -78,6 +105,33 @@ export const DIAGNOSTICS = {
     code: "PTCH3004",
     severity: "error",
     message: "nothing to run: add a generate statement such as: generate 60 from <prompt name>",
+  },
+  expectedInteger: { code: "PTCH3005", severity: "error", message: "{name} must be an integer, got {value}" },
+  valueOutOfRange: { code: "PTCH3006", severity: "error", message: "{name} must be {bound}, got {value}" },
+  missingLayer: {
+    code: "PTCH3007",
+    severity: "error",
+    message: "no layer selected for {site}: add a selector such as L=0",
+  },
+  headOnSiteWithoutHeads: {
+    code: "PTCH3008",
+    severity: "error",
+    message: "{site} has no heads; only z, q, k and v take head=",
+  },
+  meanOverTarget: {
+    code: "PTCH3009",
+    severity: "error",
+    message: "'{prompt}' is the prompt being ablated; mean over other prompts",
+  },
+  meanOverNothing: {
+    code: "PTCH3010",
+    severity: "error",
+    message: "no prompts to average over: list them after 'over', separated by commas",
+  },
+  emptyStopText: {
+    code: "PTCH3011",
+    severity: "error",
+    message: "the stop text is empty, so generation would stop after the first token",
   },
 
   // 31xx checks against the loaded model and the tokenized prompts

@@ -1,32 +1,67 @@
 // CST → AST. The grammar only recognises shapes; meaning is given here: string escapes are decoded, numbers
-// parsed, ranges attached. Statements that recovery left incomplete are omitted (their syntax error is already
-// reported), but a statement whose only defect is inside a string literal is kept with its best-effort value,
-// so that later checks don't report a cascade of "no prompt named ..." errors.
+// parsed, operators grouped, ranges attached. Statements that recovery left incomplete are omitted (their syntax
+// error is already reported), but a statement whose only defect is inside a string literal is kept with its
+// best-effort value, so that later checks don't report a cascade of "no prompt named ..." errors.
 
-import type { IToken } from "chevrotain";
+import type { CstNode, IToken, TokenType } from "chevrotain";
 import { createDiagnostic, type DiagnosticName } from "../compiler/diagnostics.js";
 import type { LineIndex } from "../compiler/line-index.js";
 import type {
+  AddStatement,
+  CaptureSource,
   Comment,
   Diagnostic,
+  Expression,
   GenerateStatement,
   Identifier,
+  LetStatement,
+  MeanStatement,
   ModelStatement,
   NumberLiteral,
+  PatchSide,
+  PatchStatement,
   Program,
   PromptStatement,
+  SamplingClause,
+  SamplingOption,
+  ScaleStatement,
+  Selector,
+  SelectorValue,
+  SetStatement,
+  SiteReference,
   SourceRange,
   Statement,
   StringLiteral,
+  ZeroStatement,
 } from "../compiler/types.js";
-import { ClosedString } from "./lexer.js";
+import { ClosedString, Minus, Plus, Slash, Star } from "./lexer.js";
 import {
   parser,
+  type AddStatementCst,
+  type CaptureSourceCst,
+  type ExpressionCst,
+  type FactorCst,
   type GenerateStatementCst,
+  type LetStatementCst,
+  type MeanStatementCst,
   type ModelStatementCst,
+  type PatchSideCst,
+  type PatchStatementCst,
   type ProgramCst,
   type PromptStatementCst,
+  type ReferenceCst,
+  type SamplingClauseCst,
+  type SamplingOptionCst,
+  type ScaleStatementCst,
+  type SelectorCst,
+  type SelectorsCst,
+  type SelectorValueCst,
+  type SetStatementCst,
+  type SignedNumberCst,
+  type SiteCst,
   type StatementCst,
+  type TermCst,
+  type ZeroStatementCst,
 } from "./parser.js";
 import { tokenRange } from "./token-range.js";
 
@@ -45,6 +80,21 @@ export function buildAst(
   return { program, diagnostics: builder.diagnostics };
 }
 
+type BinaryOperator = Extract<Expression, { kind: "binary" }>["operator"];
+
+const BINARY_OPERATORS = new Map<TokenType, BinaryOperator>([
+  [Plus, "+"],
+  [Minus, "-"],
+  [Star, "*"],
+  [Slash, "/"],
+]);
+
+/** A bracketed selector list and where it is, brackets included. */
+interface SelectorList {
+  selectors: Selector[];
+  range: SourceRange;
+}
+
 const BaseVisitor = parser.getBaseCstVisitorConstructor<void, unknown>();
 
 class AstBuilder extends BaseVisitor {
@@ -59,46 +109,240 @@ class AstBuilder extends BaseVisitor {
     return (children.statement ?? []).flatMap((statement) => (this.visit(statement) as Statement | undefined) ?? []);
   }
 
+  /**
+   * A statement that recovery re-synchronised anywhere inside lacks some part, and is left out. Every other
+   * statement is complete: recovery only ever inserted punctuation into it, which the AST does not need.
+   */
   statement(children: StatementCst["children"]): Statement | undefined {
-    const form = children.modelStatement ?? children.promptStatement ?? children.generateStatement;
-    return form && (this.visit(form) as Statement | undefined);
+    const [form] = Object.values(children).flat() as CstNode[];
+    return form && isComplete(form) ? (this.visit(form) as Statement) : undefined;
   }
 
-  modelStatement(children: ModelStatementCst["children"]): ModelStatement | undefined {
-    const keyword = present(children.Model);
-    const ref = present(children.StringLiteral);
-    if (!keyword || !ref) return undefined;
-    return { kind: "model", ref: this.stringLiteral(ref), range: this.span(keyword, ref) };
+  modelStatement(children: ModelStatementCst["children"]): ModelStatement {
+    const ref = only(children.StringLiteral);
+    return { kind: "model", ref: this.stringLiteral(ref), range: this.span(only(children.Model), ref) };
   }
 
-  promptStatement(children: PromptStatementCst["children"]): PromptStatement | undefined {
-    const keyword = present(children.Prompt);
-    const name = present(children.Identifier);
-    const text = present(children.StringLiteral);
-    if (!keyword || !name || !text) return undefined;
+  promptStatement(children: PromptStatementCst["children"]): PromptStatement {
+    const text = only(children.StringLiteral);
     return {
       kind: "prompt",
-      name: this.identifier(name),
+      name: this.identifier(only(children.Identifier)),
       text: this.stringLiteral(text),
-      range: this.span(keyword, text),
+      range: this.span(only(children.Prompt), text),
     };
   }
 
-  generateStatement(children: GenerateStatementCst["children"]): GenerateStatement | undefined {
-    const keyword = present(children.Generate);
-    const count = present(children.Integer);
-    const prompt = present(children.Identifier);
-    if (!keyword || !count || !prompt) return undefined;
+  letStatement(children: LetStatementCst["children"]): LetStatement {
+    const source = this.visit(children.captureSource!) as CaptureSource;
+    return {
+      kind: "let",
+      exported: children.Export !== undefined,
+      name: this.identifier(only(children.Identifier)),
+      site: this.visit(children.site!) as SiteReference,
+      source,
+      range: this.from(only(children.Export ?? children.Let), source.range),
+    };
+  }
+
+  patchStatement(children: PatchStatementCst["children"]): PatchStatement {
+    const [source, target] = children.patchSide!.map((side) => this.visit(side) as PatchSide) as [PatchSide, PatchSide];
+    return {
+      kind: "patch",
+      site: this.visit(children.site!) as SiteReference,
+      source,
+      target,
+      range: this.from(only(children.Patch), target.range),
+    };
+  }
+
+  addStatement(children: AddStatementCst["children"]): AddStatement {
+    const prompt = only(children.Identifier);
+    return {
+      kind: "add",
+      value: this.visit(children.expression!) as Expression,
+      site: this.visit(children.site!) as SiteReference,
+      prompt: this.identifier(prompt),
+      range: this.span(only(children.Add), prompt),
+    };
+  }
+
+  setStatement(children: SetStatementCst["children"]): SetStatement {
+    const value = this.visit(children.expression!) as Expression;
+    return {
+      kind: "set",
+      site: this.visit(children.site!) as SiteReference,
+      prompt: this.identifier(only(children.Identifier)),
+      value,
+      range: this.from(only(children.Set), value.range),
+    };
+  }
+
+  scaleStatement(children: ScaleStatementCst["children"]): ScaleStatement {
+    const factor = this.visit(children.expression!) as Expression;
+    return {
+      kind: "scale",
+      site: this.visit(children.site!) as SiteReference,
+      prompt: this.identifier(only(children.Identifier)),
+      factor,
+      range: this.from(only(children.Scale), factor.range),
+    };
+  }
+
+  zeroStatement(children: ZeroStatementCst["children"]): ZeroStatement {
+    const prompt = only(children.Identifier);
+    return {
+      kind: "zero",
+      site: this.visit(children.site!) as SiteReference,
+      prompt: this.identifier(prompt),
+      range: this.span(only(children.Zero), prompt),
+    };
+  }
+
+  meanStatement(children: MeanStatementCst["children"]): MeanStatement {
+    const [prompt, ...averaged] = children.Identifier!.map((token) => this.identifier(token)) as [Identifier, ...Identifier[]];
+    const overRange = this.from(only(children.Over), averaged.at(-1)?.range);
+    return {
+      kind: "mean",
+      site: this.visit(children.site!) as SiteReference,
+      prompt,
+      over: { prompts: averaged, range: overRange },
+      range: this.from(only(children.Mean), overRange),
+    };
+  }
+
+  generateStatement(children: GenerateStatementCst["children"]): GenerateStatement {
+    const prompt = this.identifier(only(children.Identifier));
+    const sampling = children.samplingClause && (this.visit(children.samplingClause) as SamplingClause);
+    const stop = children.StringLiteral && this.stringLiteral(only(children.StringLiteral));
     return {
       kind: "generate",
-      count: this.numberLiteral(count),
-      prompt: this.identifier(prompt),
-      range: this.span(keyword, prompt),
+      count: this.numberLiteral(only(children.Integer)),
+      prompt,
+      ...(sampling ? { sampling } : {}),
+      ...(stop ? { stop } : {}),
+      range: this.from(only(children.Generate), (stop ?? sampling ?? prompt).range),
     };
+  }
+
+  samplingClause(children: SamplingClauseCst["children"]): SamplingClause {
+    const options = (children.samplingOption ?? []).map((option) => this.visit(option) as SamplingOption);
+    return { options, range: this.from(only(children.Sample), options.at(-1)?.range) };
+  }
+
+  samplingOption(children: SamplingOptionCst["children"]): SamplingOption {
+    const key = this.identifier(only(children.Identifier));
+    const value = this.visit(children.signedNumber!) as NumberLiteral;
+    return { key, value, range: between(key.range, value.range) };
+  }
+
+  site(children: SiteCst["children"]): SiteReference {
+    const name = this.identifier(only(children.Identifier));
+    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
+    return { name, selectors: list?.selectors ?? [], range: between(name.range, (list ?? name).range) };
+  }
+
+  patchSide(children: PatchSideCst["children"]): PatchSide {
+    const prompt = this.identifier(only(children.Identifier));
+    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
+    return { prompt, selectors: list?.selectors ?? [], range: between(prompt.range, (list ?? prompt).range) };
+  }
+
+  captureSource(children: CaptureSourceCst["children"]): CaptureSource {
+    if (children.StringLiteral) {
+      const text = this.stringLiteral(only(children.StringLiteral));
+      return { kind: "text", text, range: text.range };
+    }
+    const prompt = this.identifier(only(children.Identifier));
+    return { kind: "prompt", prompt, range: prompt.range };
+  }
+
+  selectors(children: SelectorsCst["children"]): SelectorList {
+    const selectors = children.selector!.map((selector) => this.visit(selector) as Selector);
+    // A ']' that recovery inserted has no position: the list then ends with its last selector.
+    const closing = present(children.RightBracket);
+    const end = closing ? tokenRange(closing, this.lines) : selectors.at(-1)?.range;
+    return { selectors, range: this.from(only(children.LeftBracket), end) };
+  }
+
+  selector(children: SelectorCst["children"]): Selector {
+    const key = this.identifier(only(children.Identifier));
+    const value = this.visit(children.selectorValue!) as SelectorValue;
+    return { key, value, range: between(key.range, value.range) };
+  }
+
+  selectorValue(children: SelectorValueCst["children"]): SelectorValue {
+    if (children.StringLiteral) {
+      const text = this.stringLiteral(only(children.StringLiteral));
+      return { kind: "text", text, range: text.range };
+    }
+    if (children.signedNumber) {
+      const [from, to] = children.signedNumber.map((number) => this.visit(number) as NumberLiteral) as [NumberLiteral, NumberLiteral?];
+      if (to === undefined) return { kind: "number", number: from, range: from.range };
+      return { kind: "span", from, to, range: between(from.range, to.range) };
+    }
+    const word = only(children.Star ?? children.Prompt ?? children.New);
+    const kind = children.Star ? "all" : children.Prompt ? "prompt" : "new";
+    return { kind, range: tokenRange(word, this.lines) };
+  }
+
+  signedNumber(children: SignedNumberCst["children"]): NumberLiteral {
+    const number = this.numberLiteral(only(children.Numeral));
+    const minus = children.Minus && only(children.Minus);
+    if (!minus) return number;
+    return { value: -number.value, text: `-${number.text}`, range: this.from(minus, number.range) };
+  }
+
+  expression(children: ExpressionCst["children"]): Expression {
+    return this.leftAssociative(children.term!, children.AdditiveOperator ?? []);
+  }
+
+  term(children: TermCst["children"]): Expression {
+    return this.leftAssociative(children.factor!, children.MultiplicativeOperator ?? []);
+  }
+
+  factor(children: FactorCst["children"]): Expression {
+    if (children.reference) return this.visit(children.reference) as Expression;
+    // Parentheses only group: the AST keeps the expression inside them.
+    if (children.expression) return this.visit(children.expression) as Expression;
+    if (children.factor) {
+      const operand = this.visit(children.factor) as Expression;
+      return { kind: "negate", operand, range: this.from(only(children.Minus), operand.range) };
+    }
+    const number = this.numberLiteral(only(children.Numeral));
+    return { kind: "number", number, range: number.range };
+  }
+
+  reference(children: ReferenceCst["children"]): Expression {
+    const name = this.identifier(only(children.Identifier));
+    if (!children.captureSource) return { kind: "capture", name, range: name.range };
+    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
+    const site: SiteReference = {
+      name,
+      selectors: list?.selectors ?? [],
+      range: between(name.range, (list ?? name).range),
+    };
+    const source = this.visit(children.captureSource) as CaptureSource;
+    return { kind: "activation", site, source, range: between(name.range, source.range) };
   }
 
   comment(token: IToken): Comment {
     return { text: token.image.slice("#".length), range: tokenRange(token, this.lines) };
+  }
+
+  /** Operands joined by operators of one precedence level, grouped from the left: a - b - c is (a - b) - c. */
+  private leftAssociative(operandNodes: CstNode[], operators: IToken[]): Expression {
+    const [first, ...rest] = operandNodes.map((node) => this.visit(node) as Expression) as [Expression, ...Expression[]];
+    return rest.reduce<Expression>(
+      (left, right, i) => ({
+        kind: "binary",
+        operator: BINARY_OPERATORS.get(operators[i]!.tokenType)!,
+        left,
+        right,
+        range: between(left.range, right.range),
+      }),
+      first,
+    );
   }
 
   private identifier(token: IToken): Identifier {
@@ -124,11 +368,38 @@ class AstBuilder extends BaseVisitor {
   }
 
   private span(first: IToken, last: IToken): SourceRange {
-    return { start: tokenRange(first, this.lines).start, end: tokenRange(last, this.lines).end };
+    return between(tokenRange(first, this.lines), tokenRange(last, this.lines));
+  }
+
+  /** From `first` to the end of `last`, or just `first` when nothing follows it. */
+  private from(first: IToken, last: SourceRange | undefined): SourceRange {
+    const start = tokenRange(first, this.lines);
+    return last ? between(start, last) : start;
   }
 }
 
-/** The token a statement needs, unless recovery skipped it or only inserted a placeholder for it. */
+function between(first: SourceRange, last: SourceRange): SourceRange {
+  return { start: first.start, end: last.end };
+}
+
+/** Whether recovery left `node` and everything in it whole. */
+function isComplete(node: CstNode): boolean {
+  return (
+    !node.recoveredNode &&
+    Object.values(node.children).every((elements) =>
+      elements.every((element) => !("children" in element) || isComplete(element)),
+    )
+  );
+}
+
+/** The token a complete node has in this place. */
+function only(tokens: IToken[] | undefined): IToken {
+  const token = tokens?.[0];
+  if (token === undefined) throw new Error("internal error: a complete CST node lacks a token");
+  return token;
+}
+
+/** The token, unless recovery only inserted a placeholder for it. */
 function present(tokens: IToken[] | undefined): IToken | undefined {
   const token = tokens?.[0];
   return token && !token.isInsertedInRecovery ? token : undefined;

@@ -133,7 +133,7 @@ export class Experiment {
     const key = `${prompt}\u0000${applied}\u0000${siteId(site)}`;
     let activations = this.sourceRuns.get(key);
     if (!activations) {
-      const outputs = await forwardFull(this.model, [this.prompts.get(prompt)!.tokens], [this.tableFor(prompt)], [site]);
+      const outputs = await forwardFull(this.model, [this.prompts.get(prompt)!.tokens], [{ interventions: this.tableFor(prompt) }], [site]);
       activations = capturedActivation(outputs, site).data;
       this.sourceRuns.set(key, activations);
     }

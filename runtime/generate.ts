@@ -3,21 +3,21 @@
 // Prompts of different lengths share a batch by left padding; padding is masked out and takes no position.
 
 import { KvCache } from "./kv-cache.js";
-import { captureOutputName, MASKED_BIAS } from "./llama-graph.js";
-import { slotFeeds, type InterventionTable } from "./interventions.js";
+import type { CutHandler, GraphRunner } from "./graph-runner.js";
+import { captureOutputName, hookInputName, MASKED_BIAS } from "./llama-graph.js";
+import { slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
 import type { Model } from "./model.js";
-import { int64Tensor, type GraphSession, type HostTensor } from "./onnx/session.js";
+import { floatTensor, int64Tensor, type HostTensor } from "./onnx/session.js";
 import { TokenSampler, type SamplingOptions } from "./sampling.js";
 import { siteId, siteShape, type ActivationSite } from "./sites.js";
 
-export interface GenerationRequest {
+export interface GenerationRequest extends RowInterventions {
   /** Token ids as the model sees them, BOS included. */
   promptTokens: readonly number[];
   maxNewTokens: number;
   sampling?: SamplingOptions;
   /** Stop after the token that completes this text. */
   stopText?: string;
-  interventions?: InterventionTable;
 }
 
 export interface GenerationOutput {
@@ -39,25 +39,63 @@ function leftPaddedPrefill(prompts: readonly (readonly number[])[], padId: numbe
   };
 }
 
+/** What each batch row asks of a forward pass besides its tokens. */
+export interface RowInterventions {
+  interventions?: InterventionTable;
+  /** TypeScript functions applied at sites, after the table's interventions there. */
+  hooks?: readonly ActivationHook[];
+}
+
 /** Everything one forward pass needs besides the tokens: which graph, which slots, whose interventions. */
 export interface ForwardContext {
-  session: GraphSession;
+  session: GraphRunner;
   slotSites: { site: ActivationSite; shape: number[] }[];
-  tables: readonly (InterventionTable | undefined)[];
+  rows: readonly RowInterventions[];
+  /** Per-position shape of each hooked site, by the name of the input its hook feeds. */
+  hookShapes: Map<string, { site: ActivationSite; shape: number[] }>;
 }
+
+const uniqueSites = (sites: Iterable<ActivationSite>) => [...new Map([...sites].map((s) => [siteId(s), s])).values()];
 
 export async function forwardContext(
   model: Model,
-  tables: readonly (InterventionTable | undefined)[],
+  rows: readonly RowInterventions[],
   captures: readonly ActivationSite[] = [],
 ): Promise<ForwardContext> {
-  const slots = new Map<string, ActivationSite>();
-  for (const table of tables) for (const site of table?.sites ?? []) slots.set(siteId(site), site);
-  const slotList = [...slots.values()];
+  const slots = uniqueSites(rows.flatMap((r) => r.interventions?.sites ?? []));
+  const hooks = uniqueSites(rows.flatMap((r) => (r.hooks ?? []).map((h) => h.site)));
   return {
-    session: await model.session({ slots: slotList, captures }),
-    slotSites: slotList.map((site) => ({ site, shape: siteShape(site, model.config) })),
-    tables,
+    session: await model.session({ slots, captures, hooks }),
+    slotSites: slots.map((site) => ({ site, shape: siteShape(site, model.config) })),
+    rows,
+    hookShapes: new Map(hooks.map((site) => [hookInputName(site), { site, shape: siteShape(site, model.config) }])),
+  };
+}
+
+/** Applies each row's TypeScript hooks at a cut, to the rows of this run that are real tokens. */
+function hookHandler(context: ForwardContext, positions: readonly (readonly number[])[]): CutHandler {
+  return (replacementName, value) => {
+    const { site, shape } = context.hookShapes.get(replacementName)!;
+    const width = shape.reduce((a, b) => a * b, 1);
+    const steps = positions[0]!.length;
+    const data = Float32Array.from(value.data);
+    positions.forEach((rowPositions, row) => {
+      // Left padding: the real tokens are the row's last ones.
+      const firstReal = rowPositions.findIndex((p) => p >= 0);
+      if (firstReal < 0) return;
+      const offset = (row * steps + firstReal) * width;
+      const length = (steps - firstReal) * width;
+      for (const hook of context.rows[row]!.hooks ?? []) {
+        if (siteId(hook.site) !== siteId(site)) continue;
+        const activation = data.slice(offset, offset + length);
+        const replaced = hook.fn(activation, { positions: rowPositions.slice(firstReal), shape }) ?? activation;
+        if (replaced.length !== length) {
+          throw new Error(`hook at ${siteId(site)} returned ${replaced.length} values, expected ${length}`);
+        }
+        data.set(replaced, offset);
+      }
+    });
+    return floatTensor(data, value.dims);
   };
 }
 
@@ -65,19 +103,26 @@ export async function forwardContext(
 export async function forward(context: ForwardContext, cache: KvCache, run: RunInput) {
   const batch = run.tokens.length;
   const steps = run.tokens[0]!.length;
-  return context.session.run({
-    input_ids: int64Tensor(run.tokens.flat(), [batch, steps]),
-    position_ids: int64Tensor(
-      run.positions.flat().map((p) => Math.max(p, 0)),
-      [batch, steps],
-    ),
-    attention_bias: cache.attentionBias(
-      run.positions.map((row) => row.map((p) => p >= 0)),
-      MASKED_BIAS,
-    ),
-    ...cache.feeds(),
-    ...slotFeeds(context.slotSites, context.tables, run.positions),
-  });
+  return context.session.run(
+    {
+      input_ids: int64Tensor(run.tokens.flat(), [batch, steps]),
+      position_ids: int64Tensor(
+        run.positions.flat().map((p) => Math.max(p, 0)),
+        [batch, steps],
+      ),
+      attention_bias: cache.attentionBias(
+        run.positions.map((row) => row.map((p) => p >= 0)),
+        MASKED_BIAS,
+      ),
+      ...cache.feeds(),
+      ...slotFeeds(
+        context.slotSites,
+        context.rows.map((r) => r.interventions),
+        run.positions,
+      ),
+    },
+    hookHandler(context, run.positions),
+  );
 }
 
 /**
@@ -87,10 +132,14 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
 export async function forwardFull(
   model: Model,
   sequences: readonly (readonly number[])[],
-  tables: readonly (InterventionTable | undefined)[] = sequences.map(() => undefined),
+  rows: readonly (RowInterventions | undefined)[] = [],
   captures: readonly ActivationSite[] = [],
 ): Promise<Record<string, HostTensor<Float32Array>>> {
-  const context = await forwardContext(model, tables, captures);
+  const context = await forwardContext(
+    model,
+    sequences.map((_, i) => rows[i] ?? {}),
+    captures,
+  );
   const cache = new KvCache(model.config, sequences.length);
   try {
     return await forward(context, cache, leftPaddedPrefill(sequences, model.tokenizer.eosId));
@@ -113,10 +162,7 @@ function lastLogits(logits: HostTensor<Float32Array>): Float32Array[] {
 
 export async function generate(model: Model, requests: readonly GenerationRequest[]): Promise<GenerationOutput[]> {
   for (const r of requests) model.checkSequenceFits(r.promptTokens.length, r.maxNewTokens);
-  const context = await forwardContext(
-    model,
-    requests.map((r) => r.interventions),
-  );
+  const context = await forwardContext(model, requests);
   const samplers = requests.map((r) => new TokenSampler(r.sampling ?? { kind: "greedy" }));
   const cache = new KvCache(model.config, requests.length);
   const outputs: GenerationOutput[] = requests.map(() => ({ tokens: [], stopReason: "limit" }));
@@ -132,7 +178,10 @@ export async function generate(model: Model, requests: readonly GenerationReques
       return;
     }
     output.tokens.push(token);
-    if (request.stopText !== undefined && model.tokenizer.decode(output.tokens, { fromSequenceStart: false }).includes(request.stopText)) {
+    if (
+      request.stopText !== undefined &&
+      model.tokenizer.decode(output.tokens, { fromSequenceStart: false }).includes(request.stopText)
+    ) {
       output.stopReason = "stop-text";
       active[row] = false;
     } else if (output.tokens.length >= request.maxNewTokens) active[row] = false;

@@ -110,3 +110,14 @@ export function slotFeeds(
   }
   return feeds;
 }
+
+/**
+ * A TypeScript function applied to a site's activation in one sequence, on every run (the prefill, then each
+ * decode step). It sees only the rows that run computes, with their absolute positions, and returns new
+ * values for them (or changes `activation` in place). Hooked sites split the graph, costing one more
+ * onnxruntime run per step for each such site.
+ */
+export interface ActivationHook {
+  site: ActivationSite;
+  fn: (activation: Float32Array, rows: { positions: readonly number[]; shape: readonly number[] }) => Float32Array | void;
+}

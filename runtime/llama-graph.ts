@@ -6,23 +6,27 @@
 // Outputs: logits [B,S,V], present_key.L / present_value.L [B,Hkv,T,Dh], and capture.SITE per captured site.
 //
 // Interventions are position-wise affine maps x → a·x + b inserted at named sites; a run feeds a = 1, b = 0
-// on rows nobody touches. Captures return a site's value after its slot.
+// on rows nobody touches. Captures return a site's value after its slot. A site hooked by a TypeScript
+// function splits the graph there (see graph-runner.ts).
 
-import { ElemType, GraphBuilder, type Dim } from "./onnx/graph-builder.js";
+import { ElemType, GraphBuilder, type Dim, type GraphSegment } from "./onnx/graph-builder.js";
 import type { LlamaModel } from "./llama.js";
 import { siteId, siteShape, type ActivationSite } from "./sites.js";
 
 export interface GraphSites {
-  /** Sites that get an affine slot, by siteId. */
+  /** Sites that get an affine slot. */
   slots: readonly ActivationSite[];
-  /** Sites returned as extra outputs, by siteId. */
+  /** Sites returned as extra outputs. */
   captures: readonly ActivationSite[];
+  /** Sites where the graph is split so that a TypeScript function can transform the activation. */
+  hooks?: readonly ActivationSite[];
 }
 
 export const NO_SITES: GraphSites = { slots: [], captures: [] };
 
 export const slotInputNames = (site: ActivationSite) => ({ a: `slot_a.${siteId(site)}`, b: `slot_b.${siteId(site)}` });
 export const captureOutputName = (site: ActivationSite) => `capture.${siteId(site)}`;
+export const hookInputName = (site: ActivationSite) => `hook.${siteId(site)}`;
 export const pastKeyName = (layer: number) => `past_key.${layer}`;
 export const pastValueName = (layer: number) => `past_value.${layer}`;
 export const presentKeyName = (layer: number) => `present_key.${layer}`;
@@ -38,20 +42,22 @@ function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
   return t;
 }
 
-export function buildLlamaGraph(model: LlamaModel, sites: GraphSites = NO_SITES): Uint8Array {
+/** The graph as segments: one, or one more than there are hooked sites. */
+export function buildLlamaGraph(model: LlamaModel, sites: GraphSites = NO_SITES): GraphSegment[] {
   const { config, weights } = model;
   const { dModel, nHeads, nKvHeads, headDim, dFF, vocabSize, nLayers } = config;
   const group = nHeads / nKvHeads;
   const g = new GraphBuilder();
   const slotted = new Set(sites.slots.map(siteId));
   const captured = new Set(sites.captures.map(siteId));
+  const hooked = new Set((sites.hooks ?? []).map(siteId));
 
   const inputIds = g.input("input_ids", ElemType.Int64, ["batch", "seq"]);
   const positionIds = g.input("position_ids", ElemType.Int64, ["batch", "seq"]);
   const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, 1, "seq", "total"]);
 
   const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site, config)];
-  /** Applies the site's slot and exposes its capture, when the plan uses them. */
+  /** Applies the site's slot, then its TypeScript hook, and exposes the result as a capture, as requested. */
   const hook = (site: ActivationSite, x: string): string => {
     const id = siteId(site);
     let out = x;
@@ -62,6 +68,7 @@ export function buildLlamaGraph(model: LlamaModel, sites: GraphSites = NO_SITES)
       const b = g.input(names.b, ElemType.Float, dims);
       out = g.op("Add", [g.op("Mul", [x, a]), b]);
     }
+    if (hooked.has(id)) out = g.cut(out, hookInputName(site));
     if (captured.has(id)) g.output(captureOutputName(site), out, ElemType.Float, symbolicShape(site));
     return out;
   };
@@ -150,5 +157,5 @@ export function buildLlamaGraph(model: LlamaModel, sites: GraphSites = NO_SITES)
   const finalNormed = rmsNorm(resid, weights.outputNorm, "output_norm");
   const logits = linear(finalNormed, weights.output, dModel, vocabSize, "output");
   g.output("logits", logits, ElemType.Float, ["batch", "seq", vocabSize]);
-  return g.toBytes("llama");
+  return g.toSegments("llama");
 }

@@ -8,7 +8,7 @@ import { ModelFormatError, RunError } from "./errors.js";
 import { loadGguf } from "./gguf.js";
 import { buildLlamaGraph, NO_SITES, type GraphSites } from "./llama-graph.js";
 import { readLlamaModel, type LlamaConfig, type LlamaModel } from "./llama.js";
-import { GraphSession } from "./onnx/session.js";
+import { GraphRunner } from "./graph-runner.js";
 import { siteId } from "./sites.js";
 import { LlamaTokenizer } from "./tokenizer.js";
 
@@ -43,10 +43,10 @@ export function resolveModelPath(ref: ModelRef, baseDir: string): string {
 }
 
 const siteSetKey = (sites: GraphSites) =>
-  `${sites.slots.map(siteId).sort().join(",")}|${sites.captures.map(siteId).sort().join(",")}`;
+  [sites.slots, sites.captures, sites.hooks ?? []].map((list) => list.map(siteId).sort().join(",")).join("|");
 
 export class Model {
-  private readonly sessions = new Map<string, Promise<GraphSession>>();
+  private readonly sessions = new Map<string, Promise<GraphRunner>>();
 
   private constructor(
     readonly path: string,
@@ -64,12 +64,12 @@ export class Model {
     return this.llama.config;
   }
 
-  /** The compiled graph with exactly these slots and captures; built once per distinct set. */
-  session(sites: GraphSites = NO_SITES): Promise<GraphSession> {
+  /** The compiled graph with exactly these slots, captures and hooks; built once per distinct set. */
+  session(sites: GraphSites = NO_SITES): Promise<GraphRunner> {
     const key = siteSetKey(sites);
     let session = this.sessions.get(key);
     if (!session) {
-      session = GraphSession.create(buildLlamaGraph(this.llama, sites));
+      session = GraphRunner.create(buildLlamaGraph(this.llama, sites));
       this.sessions.set(key, session);
     }
     return session;

@@ -63,7 +63,7 @@ async function recomputeGreedy(request: GenerationRequest): Promise<number[]> {
   const sequence = [...request.promptTokens];
   const tokens: number[] = [];
   while (tokens.length < request.maxNewTokens) {
-    const { logits } = await forwardFull(model, [sequence], [request.interventions]);
+    const { logits } = await forwardFull(model, [sequence], [request]);
     const vocab = model.config.vocabSize;
     const next = argmax(logits!.data.subarray((sequence.length - 1) * vocab, sequence.length * vocab));
     if (next === model.tokenizer.eosId) break;
@@ -167,11 +167,11 @@ describe("every intervention kind at every kind of position", () => {
 
     // Over prompt and generated positions, the graph's slots match the reference hooked at the same sites.
     const sequence = [...request.promptTokens, ...cached!.tokens.slice(0, 6)];
-    const { logits } = await forwardFull(model, [sequence], [request.interventions]);
+    const { logits } = await forwardFull(model, [sequence], [request]);
     expect(maxDifference(logits!.data, referenceLogits(llama, sequence, tableHook(request.interventions)))).toBeLessThan(1e-4);
 
     // The intervention acted: the logits differ from an unpatched run somewhere it applies.
-    const { logits: plainLogits } = await forwardFull(model, [sequence], [plain.interventions]);
+    const { logits: plainLogits } = await forwardFull(model, [sequence], [plain]);
     expect(maxDifference(logits!.data, referenceLogits(llama, sequence))).toBeGreaterThan(1e-3);
     expect(maxDifference(plainLogits!.data, referenceLogits(llama, sequence))).toBeLessThan(1e-4);
   });
@@ -195,7 +195,7 @@ describe("what interventions compute", () => {
 
   async function logitsOf(plan: Plan): Promise<Float32Array> {
     const request = await preparedRequest(planOf(plan.steps.slice(0, -1), plan.prompts.slice(4)));
-    return (await forwardFull(model, [request.promptTokens], [request.interventions])).logits!.data;
+    return (await forwardFull(model, [request.promptTokens], [request])).logits!.data;
   }
 
   it("patch copies the source's activation into the target at the same absolute position", async () => {

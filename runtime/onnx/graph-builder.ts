@@ -44,15 +44,48 @@ function attribute(name: string, value: AttributeValue): ProtoWriter {
   return a.float(2, value.float).int(20, ATTR_FLOAT);
 }
 
+interface NodeRecord {
+  inputs: readonly string[];
+  outputs: readonly string[];
+  encoded: ProtoWriter;
+}
+
+interface Port {
+  name: string;
+  info: ProtoWriter;
+}
+
+/** Where a graph is split so that TypeScript can transform a value between two onnxruntime runs. */
+interface Cut {
+  /** The value handed to TypeScript: an output of the segment before the cut. */
+  value: string;
+  /** The name the segment after the cut reads TypeScript's result under. */
+  replacement: string;
+  /** Nodes before this index belong to earlier segments. */
+  nodeIndex: number;
+}
+
+/** One piece of a split graph: its model bytes and the names it reads and writes. */
+export interface GraphSegment {
+  bytes: Uint8Array;
+  inputs: string[];
+  outputs: string[];
+  /** The cut that ends this segment (all but the last): run TypeScript on `value`, feed `replacement`. */
+  cut?: { value: string; replacement: string };
+}
+
 /**
  * Accumulates a graph. Every method returns the names of the values it creates, so model code reads as
  * dataflow: `const y = g.op("MatMul", [x, w])`.
  */
 export class GraphBuilder {
-  private readonly nodes: ProtoWriter[] = [];
-  private readonly initializers: ProtoWriter[] = [];
-  private readonly inputs: ProtoWriter[] = [];
-  private readonly outputs: ProtoWriter[] = [];
+  private readonly nodes: NodeRecord[] = [];
+  private readonly initializers = new Map<string, ProtoWriter>();
+  private readonly inputs: Port[] = [];
+  private readonly outputs: Port[] = [];
+  private readonly cuts: Cut[] = [];
+  /** Element types of values that are not float (graph inputs and Cast outputs). */
+  private readonly nonFloat = new Map<string, ElemType>();
   private readonly int64Constants = new Map<string, string>();
   private counter = 0;
 
@@ -61,14 +94,15 @@ export class GraphBuilder {
   }
 
   input(name: string, elemType: ElemType, dims: readonly Dim[]): string {
-    this.inputs.push(valueInfo(name, elemType, dims));
+    this.inputs.push({ name, info: valueInfo(name, elemType, dims) });
+    if (elemType !== ElemType.Float) this.nonFloat.set(name, elemType);
     return name;
   }
 
   /** Marks `value` as a graph output under `name` (an Identity node renames it when needed). */
   output(name: string, value: string, elemType: ElemType, dims: readonly Dim[]): void {
     if (value !== name) this.op("Identity", [value], {}, name);
-    this.outputs.push(valueInfo(name, elemType, dims));
+    this.outputs.push({ name, info: valueInfo(name, elemType, dims) });
   }
 
   /** A float32 weight stored in the model. `dims` is row-major, outermost first. */
@@ -77,7 +111,7 @@ export class GraphBuilder {
     if (expected !== data.length) throw new Error(`weight ${hint}: ${data.length} values for shape [${dims}]`);
     const name = this.fresh(hint);
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.push(new ProtoWriter().packedInts(1, dims).int(2, ElemType.Float).string(8, name).bytes(9, raw.slice()));
+    this.initializers.set(name, new ProtoWriter().packedInts(1, dims).int(2, ElemType.Float).string(8, name).bytes(9, raw.slice()));
     return name;
   }
 
@@ -88,7 +122,7 @@ export class GraphBuilder {
     if (existing) return existing;
     const name = this.fresh("const_i64");
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
-    this.initializers.push(new ProtoWriter().packedInts(1, [values.length]).int(2, ElemType.Int64).string(8, name).bytes(9, raw));
+    this.initializers.set(name, new ProtoWriter().packedInts(1, [values.length]).int(2, ElemType.Int64).string(8, name).bytes(9, raw));
     this.int64Constants.set(key, name);
     return name;
   }
@@ -118,18 +152,80 @@ export class GraphBuilder {
     for (const o of outputs) node.string(2, o);
     node.string(3, this.fresh(`node_${opType}`)).string(4, opType);
     for (const [name, value] of Object.entries(attrs)) node.message(5, attribute(name, value));
-    this.nodes.push(node);
+    this.nodes.push({ inputs, outputs, encoded: node });
+    if (opType === "Cast" && typeof attrs["to"] === "number" && attrs["to"] !== ElemType.Float) {
+      this.nonFloat.set(outputs[0]!, attrs["to"]);
+    }
     return outputs;
   }
 
+  /**
+   * Splits the graph after `value` (a float tensor): the nodes added from now on read `replacement` instead,
+   * which the caller computes from `value` between two runs. Returns the replacement's name.
+   */
+  cut(value: string, replacement: string): string {
+    this.cuts.push({ value, replacement, nodeIndex: this.nodes.length });
+    return replacement;
+  }
+
+  /** The whole graph as one model; only for graphs without cuts. */
   toBytes(graphName: string): Uint8Array {
-    const graph = new ProtoWriter();
-    for (const n of this.nodes) graph.message(1, n);
-    graph.string(2, graphName);
-    for (const t of this.initializers) graph.message(5, t);
-    for (const i of this.inputs) graph.message(11, i);
-    for (const o of this.outputs) graph.message(12, o);
-    const opset = new ProtoWriter().string(1, "").int(2, OPSET_VERSION);
-    return new ProtoWriter().int(1, IR_VERSION).message(8, opset).string(2, "ptch").message(7, graph).finish();
+    if (this.cuts.length > 0) throw new Error("a graph with cuts is built with toSegments()");
+    return this.toSegments(graphName)[0]!.bytes;
+  }
+
+  /**
+   * The graph as consecutive segments, one more than there are cuts. A value computed in one segment and used
+   * in a later one becomes an output of the first and an input of the second.
+   */
+  toSegments(graphName: string): GraphSegment[] {
+    const bounds = [0, ...this.cuts.map((c) => c.nodeIndex), this.nodes.length];
+    const ranges = bounds.slice(1).map((end, i) => this.nodes.slice(bounds[i], end));
+    const definedIn = new Map<string, number>();
+    ranges.forEach((nodes, s) => nodes.forEach((n) => n.outputs.forEach((o) => definedIn.set(o, s))));
+    const graphInputs = new Map(this.inputs.map((p) => [p.name, p]));
+    const graphOutputs = new Set(this.outputs.map((p) => p.name));
+    // Values each segment must hand on: used later, or the value of the cut that ends it.
+    const handedOn = ranges.map(() => new Set<string>());
+    ranges.forEach((nodes, s) => {
+      for (const n of nodes) for (const i of n.inputs) if ((definedIn.get(i) ?? s) < s) handedOn[definedIn.get(i)!]!.add(i);
+    });
+    this.cuts.forEach((c, s) => handedOn[s]!.add(c.value));
+
+    return ranges.map((nodes, s) => {
+      const used = new Set(nodes.flatMap((n) => n.inputs));
+      const inputs: Port[] = [];
+      for (const name of used) {
+        const port = graphInputs.get(name);
+        if (port) inputs.push(port);
+        else if (definedIn.get(name) !== undefined && definedIn.get(name)! < s) inputs.push({ name, info: this.anyShape(name) });
+      }
+      const cutBefore = this.cuts[s - 1];
+      if (cutBefore && used.has(cutBefore.replacement)) inputs.push({ name: cutBefore.replacement, info: this.anyShape(cutBefore.replacement, cutBefore.value) });
+      const outputs: Port[] = [
+        ...this.outputs.filter((p) => definedIn.get(p.name) === s),
+        ...[...handedOn[s]!].filter((name) => !graphOutputs.has(name)).map((name) => ({ name, info: this.anyShape(name) })),
+      ];
+      const graph = new ProtoWriter();
+      for (const n of nodes) graph.message(1, n.encoded);
+      graph.string(2, graphName);
+      for (const [name, init] of this.initializers) if (used.has(name)) graph.message(5, init);
+      for (const i of inputs) graph.message(11, i.info);
+      for (const o of outputs) graph.message(12, o.info);
+      const opset = new ProtoWriter().string(1, "").int(2, OPSET_VERSION);
+      const cut = this.cuts[s];
+      return {
+        bytes: new ProtoWriter().int(1, IR_VERSION).message(8, opset).string(2, "ptch").message(7, graph).finish(),
+        inputs: inputs.map((p) => p.name),
+        outputs: outputs.map((p) => p.name),
+        ...(cut ? { cut: { value: cut.value, replacement: cut.replacement } } : {}),
+      };
+    });
+  }
+
+  /** A value's type with its shape left open: segment boundaries carry whatever shape flows. */
+  private anyShape(name: string, typedLike: string = name): ProtoWriter {
+    const tensorType = new ProtoWriter().int(1, this.nonFloat.get(typedLike) ?? ElemType.Float);
+    return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
   }
 }
