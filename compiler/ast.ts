@@ -1,6 +1,6 @@
 // Small queries over the AST shared by the checks and the planner.
 
-import type { Program, Statement } from "./types.js";
+import type { CaptureSource, Expression, Identifier, Program, SiteRead, Statement } from "./types.js";
 
 export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement, { kind: Kind }>;
 
@@ -10,4 +10,92 @@ export function statementsOfKind<Kind extends Statement["kind"]>(
   kind: Kind,
 ): StatementOfKind<Kind>[] {
   return program.statements.filter((statement): statement is StatementOfKind<Kind> => statement.kind === kind);
+}
+
+/** The value of an intervention: what `add` and `set` write, what `scale` multiplies by. */
+export function valueOf(statement: Statement): Expression | undefined {
+  switch (statement.kind) {
+    case "add":
+    case "set":
+      return statement.value;
+    case "scale":
+      return statement.factor;
+    default:
+      return undefined;
+  }
+}
+
+/** `expression` and every expression inside it, outermost first. */
+export function subexpressions(expression: Expression): Expression[] {
+  switch (expression.kind) {
+    case "binary":
+      return [expression, ...subexpressions(expression.left), ...subexpressions(expression.right)];
+    case "negate":
+      return [expression, ...subexpressions(expression.operand)];
+    default:
+      return [expression];
+  }
+}
+
+/** The `SITE of SOURCE` reads of a statement: a `let`, or the inline captures in an intervention's value. */
+export function siteReads(statement: Statement): SiteRead[] {
+  if (statement.kind === "let") return [statement];
+  const value = valueOf(statement);
+  if (value === undefined) return [];
+  return subexpressions(value).filter((expression) => expression.kind === "activation");
+}
+
+/** The names of captures a statement uses. */
+export function captureReferences(statement: Statement): Identifier[] {
+  const value = valueOf(statement);
+  if (value === undefined) return [];
+  return subexpressions(value).flatMap((expression) => (expression.kind === "capture" ? [expression.name] : []));
+}
+
+/** The names of prompts a statement refers to (string-literal sources are prompts without a name). */
+export function promptReferences(statement: Statement): Identifier[] {
+  const sources = siteReads(statement).flatMap(({ source }) => (source.kind === "prompt" ? [source.prompt] : []));
+  switch (statement.kind) {
+    case "model":
+    case "prompt":
+      return [];
+    case "let":
+      return sources;
+    case "generate":
+      return [statement.prompt];
+    case "patch":
+      return [statement.source.prompt, statement.target.prompt];
+    case "mean":
+      return [statement.prompt, ...statement.over.prompts];
+    case "add":
+    case "set":
+    case "scale":
+    case "zero":
+      return [...sources, statement.prompt];
+  }
+}
+
+/**
+ * The plan's name for the prompt a capture reads: a declared prompt's own name, or for a string literal the
+ * literal as JSON (`"\"Lily\""`), which no declared name can equal since names can't contain quotes.
+ */
+export function sourcePromptName(source: CaptureSource): string {
+  return source.kind === "prompt" ? source.prompt.name : JSON.stringify(source.text.value);
+}
+
+/** Each item whose key an earlier item has already, with that earlier item. Items without a key are skipped. */
+export function repeats<Item>(
+  items: readonly Item[],
+  keyOf: (item: Item) => string | undefined,
+): { repeat: Item; first: Item }[] {
+  const firstByKey = new Map<string, Item>();
+  const found: { repeat: Item; first: Item }[] = [];
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const first = firstByKey.get(key);
+    if (first === undefined) firstByKey.set(key, item);
+    else found.push({ repeat: item, first });
+  }
+  return found;
 }

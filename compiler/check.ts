@@ -1,20 +1,49 @@
 // Semantic checks on a parsed program: what the grammar can't express. Each check reports every occurrence,
-// so one run shows all the problems in a file. Statements may appear in any order: definitions are
-// collected first, then uses are resolved against them.
+// so one run shows all the problems in a file. Prompts may be declared anywhere, so they are collected first;
+// captures are defined by statements that run in order, so a capture must be defined before it is used.
 
-import { statementsOfKind } from "./ast.js";
+import {
+  captureReferences,
+  promptReferences,
+  repeats,
+  siteReads,
+  sourcePromptName,
+  statementsOfKind,
+  subexpressions,
+  valueOf,
+} from "./ast.js";
+import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
 import { createDiagnostic, diagnosticAt, sortByPosition } from "./diagnostics.js";
-import { closestName } from "./edit-distance.js";
-import type { Diagnostic, GenerateStatement, ModelStatement, Program, PromptStatement, SourceRange } from "./types.js";
+import { closestName, didYouMean, didYouMeanOneOf } from "./edit-distance.js";
+import { ANY_NUMBER, checkNumber } from "./numbers.js";
+import { SAMPLING_OPTIONS } from "./sampling.js";
+import { effectiveSelectors } from "./sites.js";
+import type {
+  Diagnostic,
+  Expression,
+  GenerateStatement,
+  Identifier,
+  LetStatement,
+  MeanStatement,
+  ModelStatement,
+  Program,
+  PromptStatement,
+  SiteRead,
+  SourceRange,
+  Statement,
+} from "./types.js";
 
 export function check(program: Program): Diagnostic[] {
+  const { statements } = program;
   const prompts = statementsOfKind(program, "prompt");
-  const generates = statementsOfKind(program, "generate");
+  const captures = statementsOfKind(program, "let");
   return sortByPosition([
     ...checkModels(statementsOfKind(program, "model"), program.range),
     ...checkDuplicatePrompts(prompts),
-    ...checkPromptReferences(prompts, generates),
-    ...checkGenerates(generates, program.range),
+    ...checkPromptReferences(prompts, statements.flatMap(promptReferences), captures),
+    ...checkCaptures(statements, captures, prompts),
+    ...statements.flatMap(checkStatement),
+    ...checkSomethingRuns(statementsOfKind(program, "generate"), program.range),
   ]);
 }
 
@@ -34,45 +63,39 @@ function checkModels(models: ModelStatement[], file: SourceRange): Diagnostic[] 
 }
 
 function checkDuplicatePrompts(prompts: PromptStatement[]): Diagnostic[] {
-  const firstDefinitions = new Map<string, PromptStatement>();
-  const diagnostics: Diagnostic[] = [];
-  for (const prompt of prompts) {
-    const first = firstDefinitions.get(prompt.name.name);
-    if (first === undefined) {
-      firstDefinitions.set(prompt.name.name, prompt);
-      continue;
-    }
-    diagnostics.push(
-      diagnosticAt("duplicatePrompt", prompt, "name", { name: prompt.name.name }, [
-        { message: `'${first.name.name}' is first defined here`, range: first.name.range },
-      ]),
-    );
-  }
-  return diagnostics;
+  return repeats(prompts, (prompt) => prompt.name.name).map(({ repeat, first }) =>
+    diagnosticAt("duplicatePrompt", repeat, "name", { name: repeat.name.name }, [
+      { message: `'${first.name.name}' is first defined here`, range: first.name.range },
+    ]),
+  );
 }
 
 /**
  * Reports uses of undefined prompts (with a "did you mean") and prompts nothing uses. A prompt suggested for a
  * misspelt use counts as used: the misspelling is the one problem, not also an unused prompt.
  */
-function checkPromptReferences(prompts: PromptStatement[], generates: GenerateStatement[]): Diagnostic[] {
+function checkPromptReferences(
+  prompts: PromptStatement[],
+  references: Identifier[],
+  captures: LetStatement[],
+): Diagnostic[] {
   const defined = new Set(prompts.map((prompt) => prompt.name.name));
+  const captureNames = new Set(captures.map((capture) => capture.name.name));
   const used = new Set<string>();
   const diagnostics: Diagnostic[] = [];
-  for (const generate of generates) {
-    const { name } = generate.prompt;
+  for (const { name, range } of references) {
     if (defined.has(name)) {
       used.add(name);
       continue;
     }
-    const suggestion = closestName(name, defined);
-    if (suggestion !== undefined) used.add(suggestion);
-    diagnostics.push(
-      diagnosticAt("undefinedPrompt", generate, "prompt", {
-        name,
-        suggestion: suggestion === undefined ? "" : `; did you mean '${suggestion}'?`,
-      }),
-    );
+    if (captureNames.has(name)) {
+      const suggestion = `; '${name}' is a capture, not a prompt`;
+      diagnostics.push(createDiagnostic("undefinedPrompt", range, { name, suggestion }));
+      continue;
+    }
+    const closest = closestName(name, defined);
+    if (closest !== undefined) used.add(closest);
+    diagnostics.push(createDiagnostic("undefinedPrompt", range, { name, suggestion: didYouMean(closest) }));
   }
   for (const name of defined) {
     if (used.has(name)) continue;
@@ -82,10 +105,152 @@ function checkPromptReferences(prompts: PromptStatement[], generates: GenerateSt
   return diagnostics;
 }
 
+/**
+ * Resolves capture names in statement order: a use sees the captures defined above it. Reports repeated names,
+ * names that a prompt has already, and captures that are neither used nor exported.
+ */
+function checkCaptures(statements: Statement[], captures: LetStatement[], prompts: PromptStatement[]): Diagnostic[] {
+  const defined = new Map<string, LetStatement>();
+  const used = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const statement of statements) {
+    for (const reference of captureReferences(statement)) {
+      if (!defined.has(reference.name)) diagnostics.push(undefinedCapture(reference, defined, captures, prompts, used));
+      used.add(reference.name);
+    }
+    if (statement.kind !== "let") continue;
+    const { name } = statement.name;
+    const first = defined.get(name);
+    if (first === undefined) defined.set(name, statement);
+    else {
+      diagnostics.push(
+        diagnosticAt("duplicateCapture", statement, "name", { name }, [
+          { message: `'${name}' is first defined here`, range: first.name.range },
+        ]),
+      );
+    }
+    const prompt = prompts.find((candidate) => candidate.name.name === name);
+    if (prompt !== undefined) {
+      diagnostics.push(
+        diagnosticAt("captureNamedAsPrompt", statement, "name", { name }, [
+          { message: `the prompt '${name}' is defined here`, range: prompt.name.range },
+        ]),
+      );
+    }
+  }
+  for (const [name, capture] of defined) {
+    if (!used.has(name) && !capture.exported)
+      diagnostics.push(diagnosticAt("unusedCapture", capture, "name", { name }));
+  }
+  return diagnostics;
+}
+
+/**
+ * A use of a capture not defined above it: defined further down, a prompt's name where a site read was meant, or
+ * misspelt (the capture suggested then counts as used).
+ */
+function undefinedCapture(
+  reference: Identifier,
+  defined: ReadonlyMap<string, LetStatement>,
+  captures: LetStatement[],
+  prompts: PromptStatement[],
+  used: Set<string>,
+): Diagnostic {
+  const { name, range } = reference;
+  const later = captures.find((capture) => capture.name.name === name);
+  if (later !== undefined) {
+    return createDiagnostic("captureUsedBeforeDefinition", range, { name }, [
+      { message: `'${name}' is defined here`, range: later.name.range },
+    ]);
+  }
+  if (prompts.some((prompt) => prompt.name.name === name)) {
+    const suggestion = `; '${name}' is a prompt: read one of its sites with, for example, resid[L=0, pos=-1] of ${name}`;
+    return createDiagnostic("undefinedCapture", range, { name, suggestion });
+  }
+  const closest = closestName(name, defined.keys());
+  if (closest !== undefined) used.add(closest);
+  return createDiagnostic("undefinedCapture", range, { name, suggestion: didYouMean(closest) });
+}
+
+function checkStatement(statement: Statement): Diagnostic[] {
+  const reads = siteReads(statement).flatMap(checkSiteRead);
+  switch (statement.kind) {
+    case "model":
+    case "prompt":
+      return [];
+    case "let":
+      return reads;
+    case "patch":
+      return checkPatch(statement);
+    case "add":
+    case "set":
+    case "scale":
+      return [
+        ...checkSite(statement.site, "target", statement.prompt.name),
+        ...reads,
+        ...checkNumbers(valueOf(statement)!),
+      ];
+    case "zero":
+      return checkSite(statement.site, "target", statement.prompt.name);
+    case "mean":
+      return [...checkSite(statement.site, "target", statement.prompt.name), ...checkMean(statement)];
+    case "generate":
+      return checkGenerate(statement);
+  }
+}
+
+function checkSiteRead({ site, source }: SiteRead): Diagnostic[] {
+  return checkSite(site, "source", sourcePromptName(source));
+}
+
+function checkNumbers(value: Expression): Diagnostic[] {
+  return subexpressions(value).flatMap((expression) =>
+    expression.kind === "number" ? checkNumber("a number", expression.number, ANY_NUMBER) : [],
+  );
+}
+
+/** A mean ablation averages the other prompts' activations at the selected prompt positions. */
+function checkMean(mean: MeanStatement): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  if (mean.over.prompts.length === 0) diagnostics.push(diagnosticAt("meanOverNothing", mean, "over", {}));
+  for (const prompt of mean.over.prompts) {
+    if (prompt.name === mean.prompt.name) {
+      diagnostics.push(createDiagnostic("meanOverTarget", prompt.range, { prompt: prompt.name }));
+    }
+  }
+  const positions = effectiveSelectors(mean.site.selectors).get("positions");
+  if (selectsGenerated(positions)) {
+    diagnostics.push(createDiagnostic("meanOverGenerated", (positions ?? mean.site.name).range, {}));
+  }
+  return diagnostics;
+}
+
 // An upper bound on the count depends on the model's context length, so it is checked against the model later.
-function checkGenerates(generates: GenerateStatement[], file: SourceRange): Diagnostic[] {
-  if (generates.length === 0) return [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})];
-  return generates
-    .filter((generate) => generate.count.value < 1)
-    .map((generate) => diagnosticAt("nonPositiveGenerateCount", generate, "count", { count: generate.count.text }));
+function checkGenerate(generate: GenerateStatement): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  if (generate.count.value < 1) {
+    diagnostics.push(diagnosticAt("nonPositiveGenerateCount", generate, "count", { count: generate.count.text }));
+  }
+  const options = generate.sampling?.options ?? [];
+  for (const { repeat, first } of repeats(options, (option) => option.key.name)) {
+    diagnostics.push(
+      diagnosticAt("duplicateSamplingOption", repeat, "key", { name: repeat.key.name }, [
+        { message: `'${first.key.name}' is first set here`, range: first.range },
+      ]),
+    );
+  }
+  for (const option of options) {
+    const spec = SAMPLING_OPTIONS.get(option.key.name);
+    if (spec) diagnostics.push(...checkNumber(option.key.name, option.value, spec.rule));
+    else {
+      const suggestion = didYouMeanOneOf(option.key.name, [...SAMPLING_OPTIONS.keys()], "options");
+      diagnostics.push(diagnosticAt("unknownSamplingOption", option, "key", { name: option.key.name, suggestion }));
+    }
+  }
+  if (generate.stop?.value === "") diagnostics.push(createDiagnostic("emptyStopText", generate.stop.range, {}));
+  return diagnostics;
+}
+
+function checkSomethingRuns(generates: GenerateStatement[], file: SourceRange): Diagnostic[] {
+  return generates.length === 0 ? [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})] : [];
 }

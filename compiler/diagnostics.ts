@@ -22,8 +22,7 @@ export const DIAGNOSTICS = {
   expectedStatement: {
     code: "PTCH1002",
     severity: "error",
-    message:
-      "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate), found {found}",
+    message: "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate), found {found}",
   },
   missingStatementSeparator: {
     code: "PTCH1003",
@@ -148,7 +147,8 @@ export const DIAGNOSTICS = {
   positionOutsidePrompt: {
     code: "PTCH3103",
     severity: "error",
-    message: "position {position} is outside prompt '{prompt}', which has {length} tokens (positions 0..{last}, or -{length}..-1)",
+    message:
+      "position {position} is outside prompt '{prompt}', which has {length} tokens (positions 0..{last}, or -{length}..-1)",
   },
   reversedRange: { code: "PTCH3104", severity: "error", message: "position range {from}..{to} runs backwards" },
   textNotInPrompt: { code: "PTCH3105", severity: "error", message: "text {text} does not occur in prompt '{prompt}'" },
@@ -176,7 +176,8 @@ export const DIAGNOSTICS = {
   meanOverGenerated: {
     code: "PTCH3110",
     severity: "error",
-    message: "mean ablation needs the other prompts' activations at each position; generated positions have none (use pos=prompt)",
+    message:
+      "mean ablation needs the other prompts' activations at each position; generated positions have none (use pos=prompt)",
   },
   meanPromptTooShort: {
     code: "PTCH3111",
@@ -186,7 +187,8 @@ export const DIAGNOSTICS = {
   contextExceeded: {
     code: "PTCH3112",
     severity: "error",
-    message: "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
+    message:
+      "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
 

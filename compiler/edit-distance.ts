@@ -42,3 +42,22 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   }
   return closest?.candidate;
 }
+
+/** The end of a message that suggests `closest`: "; did you mean 'story'?", or nothing without a suggestion. */
+export function didYouMean(closest: string | undefined): string {
+  return closest === undefined ? "" : `; did you mean '${closest}'?`;
+}
+
+/**
+ * For a name from a small fixed set (sites, selectors, options): the suggestion of the nearest one, or else the
+ * whole set, "; the selectors are L, head and pos".
+ */
+export function didYouMeanOneOf(name: string, known: readonly string[], plural: string): string {
+  const closest = closestName(name, known);
+  return closest === undefined ? `; the ${plural} are ${joinWords(known)}` : didYouMean(closest);
+}
+
+/** "a", "a and b", "a, b and c". */
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+}

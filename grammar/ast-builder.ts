@@ -34,6 +34,7 @@ import type {
   StringLiteral,
   ZeroStatement,
 } from "../compiler/types.js";
+import { isComplete } from "./cst-queries.js";
 import { ClosedString, Minus, Plus, Slash, Star } from "./lexer.js";
 import {
   parser,
@@ -111,7 +112,8 @@ class AstBuilder extends BaseVisitor {
 
   /**
    * A statement that recovery re-synchronised anywhere inside lacks some part, and is left out. Every other
-   * statement is complete: recovery only ever inserted punctuation into it, which the AST does not need.
+   * statement is whole: recovery at most inserted punctuation or skipped stray tokens, neither of which the AST
+   * needs.
    */
   statement(children: StatementCst["children"]): Statement | undefined {
     const [form] = Object.values(children).flat() as CstNode[];
@@ -200,7 +202,10 @@ class AstBuilder extends BaseVisitor {
   }
 
   meanStatement(children: MeanStatementCst["children"]): MeanStatement {
-    const [prompt, ...averaged] = children.Identifier!.map((token) => this.identifier(token)) as [Identifier, ...Identifier[]];
+    const [prompt, ...averaged] = children.Identifier!.map((token) => this.identifier(token)) as [
+      Identifier,
+      ...Identifier[],
+    ];
     const overRange = this.from(only(children.Over), averaged.at(-1)?.range);
     return {
       kind: "mean",
@@ -238,14 +243,12 @@ class AstBuilder extends BaseVisitor {
 
   site(children: SiteCst["children"]): SiteReference {
     const name = this.identifier(only(children.Identifier));
-    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
-    return { name, selectors: list?.selectors ?? [], range: between(name.range, (list ?? name).range) };
+    return { name, ...this.selectorsAfter(name, children.selectors) };
   }
 
   patchSide(children: PatchSideCst["children"]): PatchSide {
     const prompt = this.identifier(only(children.Identifier));
-    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
-    return { prompt, selectors: list?.selectors ?? [], range: between(prompt.range, (list ?? prompt).range) };
+    return { prompt, ...this.selectorsAfter(prompt, children.selectors) };
   }
 
   captureSource(children: CaptureSourceCst["children"]): CaptureSource {
@@ -277,7 +280,10 @@ class AstBuilder extends BaseVisitor {
       return { kind: "text", text, range: text.range };
     }
     if (children.signedNumber) {
-      const [from, to] = children.signedNumber.map((number) => this.visit(number) as NumberLiteral) as [NumberLiteral, NumberLiteral?];
+      const [from, to] = children.signedNumber.map((number) => this.visit(number) as NumberLiteral) as [
+        NumberLiteral,
+        NumberLiteral?,
+      ];
       if (to === undefined) return { kind: "number", number: from, range: from.range };
       return { kind: "span", from, to, range: between(from.range, to.range) };
     }
@@ -303,8 +309,14 @@ class AstBuilder extends BaseVisitor {
 
   factor(children: FactorCst["children"]): Expression {
     if (children.reference) return this.visit(children.reference) as Expression;
-    // Parentheses only group: the AST keeps the expression inside them.
-    if (children.expression) return this.visit(children.expression) as Expression;
+    if (children.expression) {
+      // Parentheses only group, so the AST has no node for them; the expression's range takes them in. A ')' that
+      // recovery inserted has no position: the range then ends with the expression.
+      const inner = this.visit(children.expression) as Expression;
+      const closing = present(children.RightParenthesis);
+      const end = closing ? tokenRange(closing, this.lines) : inner.range;
+      return { ...inner, range: this.from(only(children.LeftParenthesis), end) };
+    }
     if (children.factor) {
       const operand = this.visit(children.factor) as Expression;
       return { kind: "negate", operand, range: this.from(only(children.Minus), operand.range) };
@@ -316,12 +328,7 @@ class AstBuilder extends BaseVisitor {
   reference(children: ReferenceCst["children"]): Expression {
     const name = this.identifier(only(children.Identifier));
     if (!children.captureSource) return { kind: "capture", name, range: name.range };
-    const list = children.selectors && (this.visit(children.selectors) as SelectorList);
-    const site: SiteReference = {
-      name,
-      selectors: list?.selectors ?? [],
-      range: between(name.range, (list ?? name).range),
-    };
+    const site: SiteReference = { name, ...this.selectorsAfter(name, children.selectors) };
     const source = this.visit(children.captureSource) as CaptureSource;
     return { kind: "activation", site, source, range: between(name.range, source.range) };
   }
@@ -330,9 +337,21 @@ class AstBuilder extends BaseVisitor {
     return { text: token.image.slice("#".length), range: tokenRange(token, this.lines) };
   }
 
+  /** The selectors in brackets after `name`, if any, and the range of the name with them. */
+  private selectorsAfter(
+    name: Identifier,
+    brackets: SelectorsCst[] | undefined,
+  ): { selectors: Selector[]; range: SourceRange } {
+    const list = brackets && (this.visit(brackets) as SelectorList);
+    return { selectors: list?.selectors ?? [], range: between(name.range, (list ?? name).range) };
+  }
+
   /** Operands joined by operators of one precedence level, grouped from the left: a - b - c is (a - b) - c. */
   private leftAssociative(operandNodes: CstNode[], operators: IToken[]): Expression {
-    const [first, ...rest] = operandNodes.map((node) => this.visit(node) as Expression) as [Expression, ...Expression[]];
+    const [first, ...rest] = operandNodes.map((node) => this.visit(node) as Expression) as [
+      Expression,
+      ...Expression[],
+    ];
     return rest.reduce<Expression>(
       (left, right, i) => ({
         kind: "binary",
@@ -380,16 +399,6 @@ class AstBuilder extends BaseVisitor {
 
 function between(first: SourceRange, last: SourceRange): SourceRange {
   return { start: first.start, end: last.end };
-}
-
-/** Whether recovery left `node` and everything in it whole. */
-function isComplete(node: CstNode): boolean {
-  return (
-    !node.recoveredNode &&
-    Object.values(node.children).every((elements) =>
-      elements.every((element) => !("children" in element) || isComplete(element)),
-    )
-  );
 }
 
 /** The token a complete node has in this place. */

@@ -1,12 +1,13 @@
 // The entry point of the front end: source text → AST plus every syntax diagnostic in the file, in one pass.
 // Nothing here throws on user input; all problems come back as diagnostics.
 
-import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from "chevrotain";
 import { sortByPosition } from "../compiler/diagnostics.js";
 import { LineIndex } from "../compiler/line-index.js";
 import type { Diagnostic, Program } from "../compiler/types.js";
 import { buildAst } from "./ast-builder.js";
-import { lexer } from "./lexer.js";
+import { firstOffset, isComplete } from "./cst-queries.js";
+import { lexer, Separator } from "./lexer.js";
 import { parser, type ProgramCst } from "./parser.js";
 import { lexErrorToDiagnostic, parseErrorToDiagnostic } from "./syntax-errors.js";
 
@@ -46,8 +47,35 @@ export function parse(source: string): ParseResult {
   const { program, diagnostics: literalDiagnostics } = buildAst(cst, comments, lines);
   const diagnostics = sortByPosition([
     ...lexErrors.map((error) => lexErrorToDiagnostic(error, source, lines)),
-    ...parseErrors.map((error) => parseErrorToDiagnostic(error, tokens, lines)),
+    ...withoutCascades(parseErrors, cst, tokens).map((error) => parseErrorToDiagnostic(error, tokens, lines)),
     ...literalDiagnostics,
   ]);
   return { program, diagnostics };
+}
+
+/**
+ * Keeps only the first parse error of a statement that recovery could not complete: having skipped ahead to
+ * re-synchronise, the parser likely misreads the rest of it (in `sample seed=x`, the `x` as the next option's
+ * name). In a statement that recovery completed by inserting punctuation, the parse goes on accurately, so all
+ * of its errors stand.
+ */
+function withoutCascades(errors: IRecognitionException[], cst: ProgramCst, tokens: IToken[]): IRecognitionException[] {
+  const separatorOffsets = tokens.filter((token) => tokenMatcher(token, Separator)).map((token) => token.startOffset);
+  // Statements are numbered by the separators before them; the end-of-file token has no offset, and is last.
+  const statementAt = (offset: number) => {
+    const at = Number.isNaN(offset) ? Infinity : offset;
+    return separatorOffsets.filter((separator) => separator < at).length;
+  };
+  const incomplete = new Set(
+    (cst.children.statement ?? [])
+      .filter((statement) => !isComplete(statement))
+      .map((statement) => statementAt(firstOffset(statement))),
+  );
+  const reported = new Set<number>();
+  return errors.filter((error) => {
+    const statement = statementAt(error.token.startOffset);
+    const isCascade = incomplete.has(statement) && reported.has(statement);
+    reported.add(statement);
+    return !isCascade;
+  });
 }

@@ -2,8 +2,10 @@
 // a formatter and editor tooling. Error recovery is on. Statements sit between separators, so a statement's
 // follow set is just "separator or end of file": recovery from an error inside a statement then skips to the end
 // of that statement instead of stopping early at a keyword that merely looks like the start of the next one.
+// Inside a statement, recovery may also resume at one of its own keywords ('to', 'in', 'of'); what it reads from
+// there is often misread, so `parse` reports only the first error of a statement that recovery could not complete.
 
-import { CstParser, type CstNode, type IToken, type TokenType } from "chevrotain";
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
 import {
   Add,
   AdditiveOperator,
@@ -47,6 +49,9 @@ import {
 } from "./lexer.js";
 import { expectationRecorder } from "./syntax-errors.js";
 
+/** The tokens error recovery may skip as stray: values, not structure. */
+const strayTokenTypes = [Identifier, Numeral, StringLiteral];
+
 class PtchParser extends CstParser {
   constructor() {
     super(allTokens, { recoveryEnabled: true, errorMessageProvider: expectationRecorder });
@@ -59,6 +64,16 @@ class PtchParser extends CstParser {
    */
   protected override canTokenTypeBeInsertedInRecovery(tokenType: TokenType): boolean {
     return punctuation.has(tokenType);
+  }
+
+  /**
+   * Recovery may skip one stray name, number or string before the expected token, but not a keyword or punctuation:
+   * they give a statement its shape, and one standing where a name belongs mostly follows a forgotten name
+   * (`let = x`, `patch from a`); skipping it would misread what comes next as that name.
+   */
+  protected override canTokenTypeBeDeletedInRecovery(): boolean {
+    const stray = this.LA(1);
+    return strayTokenTypes.some((tokenType) => tokenMatcher(stray, tokenType));
   }
 
   // program := statement? (Separator statement?)*

@@ -50,12 +50,15 @@ export function parseErrorToDiagnostic(
   const expected = decodeExpected(error.message);
   const found = error.token;
   const range = tokenRange(found, lines);
-  if (expected.includes(Identifier) && tokenMatcher(found, Keyword)) {
+  // Not Chevrotain's `previousToken`: when recovery skips tokens inside a repetition, that is the last one skipped.
+  const tokenBefore = found.tokenType === EOF ? tokens.at(-1) : tokens[tokens.indexOf(found) - 1];
+  // Where a name is the only thing that fits, a keyword was surely meant as one; where a number or a parenthesis
+  // would fit too, as in an expression, listing what fits says more.
+  if (expected.length === 1 && expected[0] === Identifier && tokenMatcher(found, Keyword)) {
     return createDiagnostic("reservedWord", range, { word: found.image });
   }
   // Only the top-level loop expects the end of the file: the next token neither is a separator nor starts a statement.
   if (expected.includes(EOF) || error.previousToken === undefined) {
-    const tokenBefore = tokens[tokens.indexOf(found) - 1];
     const startsLine = tokenBefore === undefined || tokenMatcher(tokenBefore, Separator);
     return createDiagnostic(startsLine ? "expectedStatement" : "missingStatementSeparator", range, {
       found: describeToken(found),
@@ -63,7 +66,7 @@ export function parseErrorToDiagnostic(
   }
   return createDiagnostic("expectedToken", range, {
     expected: joinAlternatives(expected.map(tokenLabel)),
-    previous: describeToken(error.previousToken),
+    previous: describeToken(tokenBefore ?? error.previousToken),
     found: describeToken(found),
   });
 }

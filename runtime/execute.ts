@@ -1,13 +1,12 @@
 // Executes a plan: load its model, tokenize its prompts, check the plan against both, then run it.
 
 import { hasErrors } from "../compiler/diagnostics.js";
-import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import { modelRef } from "../compiler/plan.js";
-import type { TokenizedPrompt } from "../compiler/resolve.js";
-import { PLAN_VERSION, type Diagnostic, type Plan, type RunResult } from "../compiler/types.js";
+import { PLAN_VERSION, type Plan, type RunResult } from "../compiler/types.js";
 import { PlanRejectedError } from "./errors.js";
 import { Experiment } from "./experiment.js";
 import { Model } from "./model.js";
+import { checkPlanOnModel, tokenizePrompts } from "./plan-check.js";
 
 export interface RunOptions {
   /** Folder that relative model paths resolve against: the .ptch file's folder. Default: the working directory. */
@@ -16,24 +15,10 @@ export interface RunOptions {
   model?: string;
 }
 
-function tokenizePrompts(model: Model, plan: Plan): Map<string, TokenizedPrompt> {
-  return new Map(
-    plan.prompts.map((p) => {
-      const { ids, spans } = model.tokenizer.encodeWithSpans(p.text);
-      return [p.name, { text: p.text, tokens: ids, spans }];
-    }),
-  );
-}
-
-/** Diagnostics for a plan on a loaded model: layers, heads, positions, shapes, context length. */
-export function checkPlanOnModel(plan: Plan, model: Model): Diagnostic[] {
-  return checkPlanAgainstModel(plan, model.config, tokenizePrompts(model, plan));
-}
-
 /** Prepares `plan` on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
 export function planExperiment(plan: Plan, model: Model): Experiment {
-  const prompts = tokenizePrompts(model, plan);
-  const diagnostics = checkPlanAgainstModel(plan, model.config, prompts);
+  const prompts = tokenizePrompts(model.tokenizer, plan);
+  const diagnostics = checkPlanOnModel(plan, model, prompts);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
   return new Experiment(model, plan, prompts);
 }

@@ -1,46 +1,13 @@
 // A loaded model: hyperparameters, weights, tokenizer, and its compiled graphs (one per set of sites).
 
-import { existsSync, readdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ModelRef } from "../compiler/types.js";
-import { ModelFormatError, RunError } from "./errors.js";
-import { loadGguf } from "./gguf.js";
+import { RunError } from "./errors.js";
+import { GraphRunner } from "./graph-runner.js";
 import { buildLlamaGraph, NO_SITES, type GraphSites } from "./llama-graph.js";
 import { readLlamaModel, type LlamaConfig, type LlamaModel } from "./llama.js";
-import { GraphRunner } from "./graph-runner.js";
+import { openModelFile } from "./model-files.js";
 import { siteId } from "./sites.js";
-import { LlamaTokenizer } from "./tokenizer.js";
-
-/** The package's bundled models/ folder, found from this file whether it runs from source or from dist/. */
-function bundledModelsDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "models")) || !existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cannot find ptch's bundled models/ folder");
-    dir = parent;
-  }
-  return path.join(dir, "models");
-}
-
-export function bundledModelNames(): string[] {
-  return readdirSync(bundledModelsDir(), { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-}
-
-/** The file a model reference names; `baseDir` anchors relative paths (the .ptch file's folder). */
-export function resolveModelPath(ref: ModelRef, baseDir: string): string {
-  if (ref.kind === "file") return path.resolve(baseDir, ref.path);
-  const known = bundledModelNames();
-  if (!known.includes(ref.name)) {
-    throw new ModelFormatError(
-      `unknown model '${ref.name}'; bundled models: ${known.join(", ")}; or give a path such as "./model.gguf"`,
-    );
-  }
-  return path.join(bundledModelsDir(), ref.name, `${ref.name}.gguf`);
-}
+import type { LlamaTokenizer } from "./tokenizer.js";
 
 const siteSetKey = (sites: GraphSites) =>
   [sites.slots, sites.captures, sites.hooks ?? []].map((list) => list.map(siteId).sort().join(",")).join("|");
@@ -55,9 +22,8 @@ export class Model {
   ) {}
 
   static async load(ref: ModelRef, baseDir: string = process.cwd()): Promise<Model> {
-    const file = resolveModelPath(ref, baseDir);
-    const gguf = await loadGguf(file);
-    return new Model(file, readLlamaModel(gguf), LlamaTokenizer.fromGguf(gguf));
+    const { path, gguf, tokenizer } = await openModelFile(ref, baseDir);
+    return new Model(path, readLlamaModel(gguf), tokenizer);
   }
 
   get config(): LlamaConfig {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeEscapes } from "../grammar/ast-builder.js";
 import { parse, parseCst } from "../grammar/index.js";
-import type { Diagnostic, SourcePosition, SourceRange, Statement } from "../compiler/types.js";
+import type { Diagnostic, Expression, SourcePosition, SourceRange, Statement } from "../compiler/types.js";
 
 /** Parses a program that must have no diagnostics and returns its statements. */
 function statementsOf(source: string): Statement[] {
@@ -74,6 +74,382 @@ describe("statements", () => {
       comments: [],
       range: { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } },
     });
+  });
+});
+
+/** The one statement of a program that must parse without diagnostics. */
+function statementOf(source: string): Statement {
+  const [statement, ...rest] = statementsOf(source);
+  expect(rest).toEqual([]);
+  return statement!;
+}
+
+/** The value of `add VALUE to resid[L=0] in p`, as a compact string: binary operations in parentheses. */
+function valueOf(value: string): string {
+  const statement = statementOf(`add ${value} to resid[L=0] in p`);
+  if (statement.kind !== "add") throw new Error("expected an add statement");
+  return show(statement.value);
+}
+
+function show(expression: Expression): string {
+  switch (expression.kind) {
+    case "number":
+      return expression.number.text;
+    case "capture":
+      return expression.name.name;
+    case "activation":
+      return `${expression.site.name.name}${expression.site.selectors.length > 0 ? "[…]" : ""} of ${
+        expression.source.kind === "prompt"
+          ? expression.source.prompt.name
+          : JSON.stringify(expression.source.text.value)
+      }`;
+    case "binary":
+      return `(${show(expression.left)} ${expression.operator} ${show(expression.right)})`;
+    case "negate":
+      return `-${show(expression.operand)}`;
+  }
+}
+
+describe("intervention statements", () => {
+  it("parses a patch, with selectors on the site", () => {
+    expect(statementOf("patch resid[L=1, pos=-2] from source into target")).toMatchObject({
+      kind: "patch",
+      site: {
+        name: { name: "resid" },
+        selectors: [
+          { key: { name: "L" }, value: { kind: "number", number: { value: 1, text: "1" } } },
+          { key: { name: "pos" }, value: { kind: "number", number: { value: -2, text: "-2" } } },
+        ],
+      },
+      source: { prompt: { name: "source" }, selectors: [] },
+      target: { prompt: { name: "target" }, selectors: [] },
+    });
+  });
+
+  it("parses a patch with selectors on each side", () => {
+    expect(statementOf("patch resid from source[L=2, pos=-2] into target[L=1]")).toMatchObject({
+      site: { name: { name: "resid" }, selectors: [] },
+      source: { prompt: { name: "source" }, selectors: [{ key: { name: "L" } }, { key: { name: "pos" } }] },
+      target: { prompt: { name: "target" }, selectors: [{ key: { name: "L" } }] },
+    });
+  });
+
+  it("parses a let and an export let, from a prompt or a string", () => {
+    expect(
+      statementsOf('let lily = resid[L=2, pos=-1] of "Lily"\nexport let tom = mlp_out[L=0] of target'),
+    ).toMatchObject([
+      {
+        kind: "let",
+        exported: false,
+        name: { name: "lily" },
+        site: { name: { name: "resid" } },
+        source: { kind: "text", text: { value: "Lily" } },
+      },
+      {
+        kind: "let",
+        exported: true,
+        name: { name: "tom" },
+        site: { name: { name: "mlp_out" } },
+        source: { kind: "prompt", prompt: { name: "target" } },
+      },
+    ]);
+  });
+
+  it("parses add, set, scale and zero", () => {
+    expect(
+      statementsOf(
+        "add x to resid[L=2] in t\nset mlp_out[L=0] in t to 2\nscale z[L=1, head=3] in t by 0.5\nzero attn_out in t",
+      ),
+    ).toMatchObject([
+      {
+        kind: "add",
+        value: { kind: "capture", name: { name: "x" } },
+        site: { name: { name: "resid" } },
+        prompt: { name: "t" },
+      },
+      {
+        kind: "set",
+        site: { name: { name: "mlp_out" } },
+        prompt: { name: "t" },
+        value: { kind: "number", number: { value: 2 } },
+      },
+      {
+        kind: "scale",
+        site: { name: { name: "z" } },
+        prompt: { name: "t" },
+        factor: { kind: "number", number: { value: 0.5 } },
+      },
+      { kind: "zero", site: { name: { name: "attn_out" }, selectors: [] }, prompt: { name: "t" } },
+    ]);
+  });
+
+  it("parses a mean over a list of prompts, or over none (which the checks report)", () => {
+    expect(statementsOf("mean mlp_hidden[L=3] in t over a, b,c\nmean resid[L=0] in t over")).toMatchObject([
+      {
+        kind: "mean",
+        site: { name: { name: "mlp_hidden" } },
+        prompt: { name: "t" },
+        over: { prompts: [{ name: "a" }, { name: "b" }, { name: "c" }] },
+      },
+      { kind: "mean", over: { prompts: [] } },
+    ]);
+  });
+
+  it("parses generate with sampling options in any order, and a stop text with or without sampling", () => {
+    expect(
+      statementsOf(
+        'generate 40 from t sample top_p=0.95 seed=7 temperature=0.8 top_k=40 stop "."\ngenerate 1 from t sample\ngenerate 1 from t stop "\\n"',
+      ),
+    ).toMatchObject([
+      {
+        kind: "generate",
+        sampling: {
+          options: [
+            { key: { name: "top_p" }, value: { value: 0.95 } },
+            { key: { name: "seed" }, value: { value: 7 } },
+            { key: { name: "temperature" }, value: { value: 0.8 } },
+            { key: { name: "top_k" }, value: { value: 40 } },
+          ],
+        },
+        stop: { value: "." },
+      },
+      { kind: "generate", sampling: { options: [] } },
+      { kind: "generate", stop: { value: "\n" } },
+    ]);
+    expect(statementOf("generate 1 from t")).not.toHaveProperty("sampling");
+    expect(statementOf("generate 1 from t")).not.toHaveProperty("stop");
+  });
+
+  it("parses a negative sampling option, for the checks to report", () => {
+    expect(statementOf("generate 1 from t sample seed=-1")).toMatchObject({
+      sampling: { options: [{ value: { value: -1, text: "-1" } }] },
+    });
+  });
+
+  it("accepts keywords inside names and any identifier as a site, selector or option name", () => {
+    expect(statementOf("zero newt[into_1=2, ofs=1] in prompts")).toMatchObject({
+      site: { name: { name: "newt" }, selectors: [{ key: { name: "into_1" } }, { key: { name: "ofs" } }] },
+      prompt: { name: "prompts" },
+    });
+  });
+});
+
+describe("selectors", () => {
+  const selectorValue = (written: string) => {
+    const statement = statementOf(`zero resid[pos=${written}] in p`);
+    if (statement.kind !== "zero") throw new Error("expected a zero statement");
+    return statement.site.selectors[0]!.value;
+  };
+
+  it.each([
+    ["3", { kind: "number", number: { value: 3, text: "3" } }],
+    ["-2", { kind: "number", number: { value: -2, text: "-2" } }],
+    ["0.5", { kind: "number", number: { value: 0.5, text: "0.5" } }],
+    ["1..4", { kind: "span", from: { value: 1 }, to: { value: 4 } }],
+    ["-3..-1", { kind: "span", from: { value: -3, text: "-3" }, to: { value: -1, text: "-1" } }],
+    ["2..-1", { kind: "span", from: { value: 2 }, to: { value: -1 } }],
+    ['"Lily"', { kind: "text", text: { value: "Lily" } }],
+    ['"say \\"hi\\""', { kind: "text", text: { value: 'say "hi"' } }],
+    ["prompt", { kind: "prompt" }],
+    ["new", { kind: "new" }],
+    ["*", { kind: "all" }],
+  ])("parses pos=%s", (written, value) => {
+    expect(selectorValue(written)).toMatchObject(value);
+  });
+
+  it("lexes 1..4 as an integer, '..' and an integer, and decimals with fractions or exponents as one number", () => {
+    const types = (source: string) => parseCst(source).tokens.map((token) => token.tokenType.name);
+    expect(types("1..4")).toEqual(["Integer", "DotDot", "Integer"]);
+    expect(types("-1..-2")).toEqual(["Minus", "Integer", "DotDot", "Minus", "Integer"]);
+    expect(types("0.5 1e-3 2.5E+4 3e2")).toEqual(["Decimal", "Decimal", "Decimal", "Decimal"]);
+    expect(types("1.5..2")).toEqual(["Decimal", "DotDot", "Integer"]);
+    expect(types("2e")).toEqual(["Integer", "Identifier"]);
+  });
+
+  it("keeps the value of a decimal with an exponent", () => {
+    expect(selectorValue("1e-3")).toMatchObject({ number: { value: 0.001, text: "1e-3" } });
+  });
+
+  it("locates each selector, its key and its value, and the site with its brackets", () => {
+    const statement = statementOf("zero resid[ L=1 , pos=-1..2 ] in p");
+    if (statement.kind !== "zero") throw new Error("expected a zero statement");
+    const [layer, positions] = statement.site.selectors;
+    expect([layer!.range, layer!.key.range, layer!.value.range].map(span)).toEqual([
+      "1:13-1:16",
+      "1:13-1:14",
+      "1:15-1:16",
+    ]);
+    expect(span(positions!.range)).toBe("1:19-1:28");
+    expect(span(positions!.value.range)).toBe("1:23-1:28");
+    expect(span(statement.site.range)).toBe("1:6-1:30");
+    expect(span(statement.site.name.range)).toBe("1:6-1:11");
+  });
+
+  it("locates a negative number from its sign", () => {
+    expect(span(selectorValue("- 2").range)).toBe("1:16-1:19");
+  });
+});
+
+describe("expressions", () => {
+  it.each([
+    ["1 + 2 * 3", "(1 + (2 * 3))"],
+    ["1 * 2 + 3", "((1 * 2) + 3)"],
+    ["(1 + 2) * 3", "((1 + 2) * 3)"],
+    ["1 - 2 - 3", "((1 - 2) - 3)"],
+    ["a / b / c", "((a / b) / c)"],
+    ["a - b * c / d + e", "((a - ((b * c) / d)) + e)"],
+    ["-a * b", "(-a * b)"],
+    ["-(a * b)", "-(a * b)"],
+    ["- -1", "--1"],
+    ["a - -1", "(a - -1)"],
+    ["((x))", "x"],
+    ['0.5 * (resid[L=2, pos=-1] of "Lily" - tom)', '(0.5 * (resid[…] of "Lily" - tom))'],
+    ["2 * mlp_out of target", "(2 * mlp_out of target)"],
+  ])("groups %s as %s", (written, grouped) => {
+    expect(valueOf(written)).toBe(grouped);
+  });
+
+  it("keeps an inline capture's site and source", () => {
+    const statement = statementOf("add q[L=0, head=1] of t * 2 to resid[L=0] in p");
+    expect(statement).toMatchObject({
+      value: {
+        kind: "binary",
+        operator: "*",
+        left: {
+          kind: "activation",
+          site: { name: { name: "q" }, selectors: [{ key: { name: "L" } }, { key: { name: "head" } }] },
+          source: { kind: "prompt", prompt: { name: "t" } },
+        },
+      },
+    });
+  });
+
+  it("locates operations from their first to their last operand, and parenthesized ones with the parentheses", () => {
+    const statement = statementOf("set resid[L=0] in p to -(a + 2) * b");
+    if (statement.kind !== "set") throw new Error("expected a set statement");
+    const { value } = statement;
+    expect(span(value.range)).toBe("1:24-1:36");
+    if (value.kind !== "binary" || value.left.kind !== "negate") throw new Error("expected -(…) * b");
+    expect(span(value.left.range)).toBe("1:24-1:32");
+    expect(span(value.left.operand.range)).toBe("1:25-1:32");
+  });
+});
+
+describe("intervention source ranges", () => {
+  it.each([
+    ["patch resid[L=1] from a[pos=0] into b[pos=1]", "1:1-1:45"],
+    ["patch resid from a into b", "1:1-1:26"],
+    ['let x = resid[L=1] of "Lily"', "1:1-1:29"],
+    ["export let x = resid of a", "1:1-1:26"],
+    ["add 1 to resid in p", "1:1-1:20"],
+    ["set resid in p to x * 2", "1:1-1:24"],
+    ["scale resid in p by (0.5)", "1:1-1:26"],
+    ["zero resid[L=0] in p", "1:1-1:21"],
+    ["mean resid in p over a, b", "1:1-1:26"],
+    ["mean resid in p over", "1:1-1:21"],
+    ["generate 1 from p sample", "1:1-1:25"],
+    ["generate 1 from p sample seed=1", "1:1-1:32"],
+    ['generate 1 from p sample stop "x"', "1:1-1:34"],
+  ])("locates %s at %s", (source, expected) => {
+    expect(span(statementOf(source).range)).toBe(expected);
+  });
+
+  it("locates a mean's list from 'over', and a sampling clause from 'sample'", () => {
+    const [mean, generate] = statementsOf("mean resid in p over a, b\ngenerate 1 from p sample seed=1 top_k=2");
+    if (mean?.kind !== "mean" || generate?.kind !== "generate") throw new Error("unexpected statement kinds");
+    expect(span(mean.over.range)).toBe("1:17-1:26");
+    expect(span(generate.sampling!.range)).toBe("2:19-2:40");
+    expect(span(generate.sampling!.options[1]!.range)).toBe("2:33-2:40");
+  });
+});
+
+describe("intervention syntax errors", () => {
+  it.each([
+    ["patch resid[L=1 pos=2] from a into b", "PTCH1001 1:17", "expected ']' after '1', found 'pos'"],
+    ["patch resid[L=1,] from a into b", "PTCH1001 1:17", "expected a name after ',', found ']'"],
+    ["patch resid[] from a into b", "PTCH1001 1:13", "expected a name after '[', found ']'"],
+    ["patch resid[L] from a into b", "PTCH1001 1:14", "expected '=' after 'L', found ']'"],
+    [
+      "patch resid[L=] from a into b",
+      "PTCH1001 1:15",
+      "expected '*', 'prompt', 'new', a string, '-' or a number after '=', found ']'",
+    ],
+    ["patch resid[L=1..] from a into b", "PTCH1001 1:18", "expected a number after '..', found ']'"],
+    ["patch resid[L=1] from a", "PTCH1001 1:24", "expected 'into' after 'a', found the end of the file"],
+    ["patch resid[L=1] into b", "PTCH1001 1:18", "expected 'from' after ']', found 'into'"],
+    ["patch from a into b", "PTCH1004 1:7", "'from' is a reserved word and can't be used as a name"],
+    ["let x = resid[L=1]", "PTCH1001 1:19", "expected 'of' after ']', found the end of the file"],
+    ["let x = resid[L=1] of 5", "PTCH1001 1:23", "expected a name or a string after 'of', found '5'"],
+    ["let = resid[L=1] of a", "PTCH1001 1:5", "expected a name after 'let', found '='"],
+    ["let new = resid of a", "PTCH1004 1:5", "'new' is a reserved word and can't be used as a name"],
+    ["export x = resid of a", "PTCH1001 1:8", "expected 'let' after 'export', found 'x'"],
+    ["add resid[L=1] to resid[L=1] in b", "PTCH1001 1:16", "expected 'of' after ']', found 'to'"],
+    ["add 1 2 to resid in b", "PTCH1001 1:7", "expected 'to' after '1', found '2'"],
+    ["add 1 + to resid in b", "PTCH1001 1:9", "expected '-', a number, '(' or a name after '+', found 'to'"],
+    ["add (1 + 2 to resid in b", "PTCH1001 1:12", "expected ')' after '2', found 'to'"],
+    ["add 1 to resid of b", "PTCH1001 1:16", "expected 'in' after 'resid', found 'of'"],
+    [
+      "set resid in b to",
+      "PTCH1001 1:18",
+      "expected '-', a number, '(' or a name after 'to', found the end of the file",
+    ],
+    ["set resid in b 2", "PTCH1001 1:16", "expected 'to' after 'b', found '2'"],
+    ["scale resid in b 2", "PTCH1001 1:18", "expected 'by' after 'b', found '2'"],
+    ["zero resid b", "PTCH1001 1:12", "expected 'in' after 'resid', found 'b'"],
+    ["mean resid in b a", "PTCH1001 1:17", "expected 'over' after 'b', found 'a'"],
+    ["mean resid in b over a,", "PTCH1001 1:24", "expected a name after ',', found the end of the file"],
+    ["mean resid in b over a b", "PTCH1003 1:24", "expected a newline or ';' after the statement, found 'b'"],
+    [
+      "generate 5 from p sample temperature",
+      "PTCH1001 1:37",
+      "expected '=' after 'temperature', found the end of the file",
+    ],
+    ["generate 5 from p sample seed=x", "PTCH1001 1:31", "expected a number after '=', found 'x'"],
+    ["generate 5 from p sample seed=1 x", "PTCH1001 1:34", "expected '=' after 'x', found the end of the file"],
+    ["generate 5 from p stop", "PTCH1001 1:23", "expected a string after 'stop', found the end of the file"],
+    [
+      'generate 5 from p stop "x" sample',
+      "PTCH1003 1:28",
+      "expected a newline or ';' after the statement, found 'sample'",
+    ],
+    ["zero resid[pos=1...4] in p", "PTCH1005 1:19", "unexpected character '.'"],
+  ])("%j → %s", (source, expected, message) => {
+    const { diagnostics } = parse(source);
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([expected]);
+    expect(diagnostics[0]).toMatchObject({ severity: "error", message });
+  });
+
+  it("reports only the first error of a statement that recovery could not complete", () => {
+    expect(problems("add 1 + to resid[L=1 in b")).toEqual(["PTCH1001 1:9"]);
+    expect(problems("patch from a into b")).toEqual(["PTCH1004 1:7"]);
+  });
+
+  it("reports every error of a statement that recovery completed by inserting punctuation", () => {
+    expect(problems("zero resid[L=1 in b c\nlet x = resid[L=1 of a b")).toEqual([
+      "PTCH1001 1:16",
+      "PTCH1003 1:21",
+      "PTCH1001 2:19",
+      "PTCH1003 2:24",
+    ]);
+  });
+
+  it("leaves out a statement that recovery could not complete, and keeps the ones around it", () => {
+    const { program } = parse(
+      'model "m"\nadd 1 + to resid[L=1] in b\nzero resid[L=1] in b\nlet x = resid[L=1]\nlet y = resid of b',
+    );
+    expect(program.statements.map((statement) => statement.kind)).toEqual(["model", "zero", "let"]);
+  });
+
+  it("keeps a statement into which recovery inserted a ']' or a ')', ending its ranges at what was written", () => {
+    const { program, diagnostics } = parse("zero resid[L=1 in b\nscale resid in b by (2 * x\n");
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([
+      "PTCH1001 1:16",
+      "PTCH1001 2:27",
+    ]);
+    const [zero, scale] = program.statements;
+    if (zero?.kind !== "zero" || scale?.kind !== "scale") throw new Error("expected the zero and scale statements");
+    expect(span(zero.site.range)).toBe("1:6-1:15");
+    expect(span(scale.range)).toBe("2:1-2:27");
   });
 });
 
@@ -187,10 +563,11 @@ describe("source ranges", () => {
 });
 
 describe("reserved words", () => {
-  const reserved = ["model", "prompt", "generate", "from", "patch", "into", "let", "of", "add", "to", "set", "scale"];
-  const reservedForLater = ["by", "zero", "mean", "over", "in", "sample", "stop", "param", "sweep"];
+  const keywords = ["model", "prompt", "generate", "from", "patch", "into", "export", "let", "of", "add", "to", "set"];
+  const moreKeywords = ["scale", "by", "zero", "mean", "over", "in", "new", "sample", "stop"];
+  const reservedForLater = ["param", "sweep"];
 
-  it.each([...reserved, ...reservedForLater])("rejects '%s' as a prompt name", (word) => {
+  it.each([...keywords, ...moreKeywords, ...reservedForLater])("rejects '%s' as a prompt name", (word) => {
     const { diagnostics } = parse(`prompt ${word} = "x"`);
     expect(diagnostics).toMatchObject([
       { code: "PTCH1004", message: `'${word}' is a reserved word and can't be used as a name` },
@@ -204,6 +581,8 @@ describe("reserved words", () => {
 });
 
 describe("syntax errors", () => {
+  const expectedStatement = "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate)";
+
   it.each([
     ["model", "PTCH1001 1:6", "expected a string after 'model', found the end of the file"],
     ["model\n", "PTCH1001 1:6", "expected a string after 'model', found the end of the line"],
@@ -215,17 +594,19 @@ describe("syntax errors", () => {
     ["generate 5 p", "PTCH1001 1:12", "expected 'from' after '5', found 'p'"],
     ["generate 5 from", "PTCH1001 1:16", "expected a name after 'from', found the end of the file"],
     ["generate 5 from 6", "PTCH1001 1:17", "expected a name after 'from', found '6'"],
-    ["story", "PTCH1002 1:1", "expected a statement (model, prompt or generate), found 'story'"],
-    ['= "x"', "PTCH1002 1:1", "expected a statement (model, prompt or generate), found '='"],
-    ['"stray"', "PTCH1002 1:1", 'expected a statement (model, prompt or generate), found the string "stray"'],
-    ["sweep", "PTCH1002 1:1", "expected a statement (model, prompt or generate), found 'sweep'"],
+    ["story", "PTCH1002 1:1", `${expectedStatement}, found 'story'`],
+    ['= "x"', "PTCH1002 1:1", `${expectedStatement}, found '='`],
+    ['"stray"', "PTCH1002 1:1", `${expectedStatement}, found the string "stray"`],
+    ["sweep", "PTCH1002 1:1", `${expectedStatement}, found 'sweep'`],
     ['model "m" "n"', "PTCH1003 1:11", `expected a newline or ';' after the statement, found the string "n"`],
     ["generate 1 from p q", "PTCH1003 1:19", "expected a newline or ';' after the statement, found 'q'"],
     ['model "m" = 1\nprompt p = ""', "PTCH1003 1:11", "expected a newline or ';' after the statement, found '='"],
     ['model @"m"', "PTCH1005 1:7", "unexpected character '@'"],
     ['model "m" $$', "PTCH1005 1:11", "unexpected character '$'"],
     ['model "m"\f', "PTCH1005 1:10", "unexpected character U+000C"],
-    ["generate -5 from p", "PTCH1005 1:10", "unexpected character '-'"],
+    ["generate -5 from p", "PTCH1001 1:10", "expected an integer after 'generate', found '-'"],
+    ["generate 2.5 from p", "PTCH1001 1:10", "expected an integer after 'generate', found '2.5'"],
+    ["zero resid[L=1, pos=1.] in p", "PTCH1005 1:22", "unexpected character '.'"],
     [
       'prompt p = "abc',
       "PTCH1006 1:12",
@@ -351,17 +732,29 @@ describe("robustness", () => {
     'model "stories260K"',
     'prompt story = "Once upon a time, \\"Lily\\" said\\n\\u{1F600}"',
     'prompt other = ""; generate 60 from story',
-    "generate 5 from other",
+    "patch resid[L=1, pos=-2] from story into other",
+    "patch resid from story[L=2, pos=0..3] into other[L=1, pos=-4..-1]",
+    'let lily = resid[L=2, pos=-1] of "Lily"',
+    "export let tom = z[L=2, head=1, pos=prompt] of other",
+    'add 0.5 * (resid[L=2, pos=-1] of "Lily" - tom) / -2 to resid[L=2, pos=new] in other',
+    'set mlp_out[L=0, pos="Lily"] in other to lily * 1e-3',
+    "scale v[L=1, head=0, pos=*] in other by -0.5; zero attn_out[L=1] in other",
+    "mean mlp_hidden[L=3, pos=1..4] in other over story",
+    'generate 5 from other sample temperature=0.8 top_k=40 top_p=0.95 seed=7 stop "."',
   ].join("\n");
 
   /** Characters that matter to the lexer, so mutations hit interesting cases more often than random text would. */
-  const interestingCharacter = fc.constantFrom(...'"\\#;=\n\r\t {}u0123456789xD8FFabmodelprtgn_@😀\u2028');
+  const interestingCharacter = fc.constantFrom(...'"\\#;=\n\r\t {}u0123456789xD8FFabmodelprtgn_@😀\u2028[](),.-+*/eE');
 
   it("never throws on arbitrary text", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 200 }), (source) => expectWellFormedResult(source)),
       { numRuns: 300 },
     );
+  });
+
+  it("starts the mutations from a valid program", () => {
+    expect(parse(validProgram).diagnostics).toEqual([]);
   });
 
   it("never throws on mutations of a valid program", () => {
@@ -389,11 +782,42 @@ describe("robustness", () => {
       "generate",
       "from",
       "sweep",
+      "patch",
+      "into",
+      "export",
+      "let",
+      "of",
+      "add",
+      "to",
+      "set",
+      "scale",
+      "by",
+      "zero",
+      "mean",
+      "over",
+      "in",
+      "new",
+      "sample",
+      "stop",
       "p",
+      "resid",
+      "L",
       "=",
       '"s"',
       '"',
       "5",
+      "0.5",
+      "1e-3",
+      "-",
+      "+",
+      "*",
+      "/",
+      "..",
+      ",",
+      "[",
+      "]",
+      "(",
+      ")",
       ";",
       "\n",
       "#c\n",
