@@ -13,7 +13,7 @@ import {
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
-import type { Diagnostic, Plan, PlanStep, SiteSelection, SourceRange, ValueExpr } from "./types.js";
+import type { BoundPlan, Diagnostic, PlanStep, SiteSelection, SourceRange, ValueExpr } from "./types.js";
 
 export interface ModelDimensions extends ModelShape {
   dModel: number;
@@ -174,7 +174,7 @@ class PlanChecker {
 
 /** Checks every step of `plan` against the model and the tokenized prompts (which must include every prompt). */
 export function checkPlanAgainstModel(
-  plan: Plan,
+  plan: BoundPlan,
   model: ModelDimensions,
   prompts: ReadonlyMap<string, TokenizedPrompt>,
 ): Diagnostic[] {

@@ -32,6 +32,8 @@ export function buildPlan(program: Program): Plan {
   return {
     planVersion: PLAN_VERSION,
     model: modelRef(model.ref.value),
+    params: [],
+    sweeps: [],
     prompts: [...declared, ...literalPrompts(program)],
     steps: program.statements.flatMap(planSteps),
   };

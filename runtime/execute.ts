@@ -2,7 +2,15 @@
 
 import { hasErrors } from "../compiler/diagnostics.js";
 import { modelRef } from "../compiler/plan.js";
-import { PLAN_VERSION, type Plan, type RunResult } from "../compiler/types.js";
+import { bindPlan } from "../compiler/bind.js";
+import {
+  PLAN_VERSION,
+  type BoundPlan,
+  type CaptureResult,
+  type GenerationResult,
+  type Plan,
+  type RunResult,
+} from "../compiler/types.js";
 import { PlanRejectedError } from "./errors.js";
 import { Experiment } from "./experiment.js";
 import { Model } from "./model.js";
@@ -13,26 +21,37 @@ export interface RunOptions {
   baseDir?: string;
   /** Replaces the plan's model: a bundled name, or a path to a model file. */
   model?: string;
+  /** Values for the plan's parameters (and sweep variables, to run one point of a sweep). */
+  params?: Readonly<Record<string, unknown>>;
 }
 
-/** Prepares `plan` on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
-export function planExperiment(plan: Plan, model: Model): Experiment {
+/** Prepares a bound plan on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
+export function planExperiment(plan: BoundPlan, model: Model): Experiment {
   const prompts = tokenizePrompts(model.tokenizer, plan);
   const diagnostics = checkPlanOnModel(plan, model, prompts);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
   return new Experiment(model, plan, prompts);
 }
 
-/** Runs a plan on a loaded model; nothing runs unless the whole plan fits the model. */
-export async function runPlanOnModel(plan: Plan, model: Model): Promise<RunResult> {
-  const { generations, captures } = await planExperiment(plan, model).run();
-  const runs = generations.map(({ step, promptTokens: tokens, output }) => {
-    const promptTokens = [...tokens];
-    // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
-    const promptText = model.tokenizer.decode(promptTokens);
-    const text = model.tokenizer.decode([...promptTokens, ...output.tokens]).slice(promptText.length);
-    return { prompt: step.prompt, bindings: {}, promptTokens, tokens: output.tokens, text };
-  });
+/**
+ * Runs a plan on a loaded model, once per point of its sweep grid. Every point is checked against the model
+ * before the first one runs.
+ */
+export async function runPlanOnModel(plan: Plan, model: Model, params: RunOptions["params"] = {}): Promise<RunResult> {
+  const experiments = bindPlan(plan, params).map((bound) => planExperiment(bound, model));
+  const runs: GenerationResult[] = [];
+  const captures: CaptureResult[] = [];
+  for (const experiment of experiments) {
+    const output = await experiment.run();
+    captures.push(...output.captures);
+    for (const { step, promptTokens: tokens, output: generated } of output.generations) {
+      const promptTokens = [...tokens];
+      // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
+      const promptText = model.tokenizer.decode(promptTokens);
+      const text = model.tokenizer.decode([...promptTokens, ...generated.tokens]).slice(promptText.length);
+      runs.push({ prompt: step.prompt, bindings: experiment.bindings, promptTokens, tokens: generated.tokens, text });
+    }
+  }
   return { planVersion: PLAN_VERSION, runs, ...(captures.length > 0 ? { captures } : {}) };
 }
 
@@ -40,7 +59,7 @@ export async function runPlanOnModel(plan: Plan, model: Model): Promise<RunResul
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
   try {
-    return await runPlanOnModel(plan, model);
+    return await runPlanOnModel(plan, model, options.params);
   } finally {
     await model.dispose();
   }

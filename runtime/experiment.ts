@@ -5,7 +5,7 @@
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
 import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
-import type { CaptureResult, Plan, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
+import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
 import {
   capturedActivation,
   forwardFull,
@@ -90,7 +90,7 @@ export class Experiment {
 
   constructor(
     private readonly model: Model,
-    private readonly plan: Plan,
+    private readonly plan: BoundPlan,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
   ) {
     for (const p of plan.prompts) this.interventions.set(p.name, []);
@@ -199,6 +199,7 @@ export class Experiment {
         if (step.output) {
           captures.push({
             name: step.name,
+            bindings: this.plan.bindings,
             prompt: step.prompt,
             site: step.site.site,
             layer: step.site.layer,
@@ -249,6 +250,10 @@ export class Experiment {
         return;
       }
     }
+  }
+
+  get bindings(): BoundPlan["bindings"] {
+    return this.plan.bindings;
   }
 
   /** Runs every step but the generations themselves: captures, source runs, intervention tables. */

@@ -3,11 +3,11 @@
 
 import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import type { TokenizedPrompt } from "../compiler/resolve.js";
-import type { Diagnostic, Plan } from "../compiler/types.js";
+import type { BoundPlan, Diagnostic } from "../compiler/types.js";
 import type { LlamaConfig } from "./llama.js";
 import type { LlamaTokenizer } from "./tokenizer.js";
 
-export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: Plan): Map<string, TokenizedPrompt> {
+export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: BoundPlan): Map<string, TokenizedPrompt> {
   return new Map(
     plan.prompts.map((p) => {
       const { ids, spans } = tokenizer.encodeWithSpans(p.text);
@@ -18,7 +18,7 @@ export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: Plan): Map<stri
 
 /** Diagnostics for a plan on a model: layers, heads, positions, shapes, context length. */
 export function checkPlanOnModel(
-  plan: Plan,
+  plan: BoundPlan,
   model: { config: LlamaConfig; tokenizer: LlamaTokenizer },
   prompts: ReadonlyMap<string, TokenizedPrompt> = tokenizePrompts(model.tokenizer, plan),
 ): Diagnostic[] {

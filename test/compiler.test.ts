@@ -53,6 +53,8 @@ describe("plans", () => {
       JSON.stringify({
         planVersion: 1,
         model: { kind: "bundled", name: "stories260K" },
+        params: [],
+        sweeps: [],
         prompts: [
           { name: "story", text: "Once" },
           { name: "other", text: "x" },

@@ -3,7 +3,7 @@
 // absolute positions, and the ONNX graph's slots agree with the float64 reference hooked at the same sites.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan, PlanStep, PositionSpec, SiteName, SiteSelection } from "../compiler/types.js";
+import type { BoundPlan, Plan, PlanStep, PositionSpec, SiteName, SiteSelection } from "../compiler/types.js";
 import { PlanRejectedError } from "../runtime/errors.js";
 import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
@@ -38,10 +38,11 @@ const select = (site: SiteName, layer: number, positions: PositionSpec, head?: n
   positions,
 });
 
-function planOf(steps: PlanStep[], extraPrompts: { name: string; text: string }[] = []): Plan {
+function planOf(steps: PlanStep[], extraPrompts: { name: string; text: string }[] = []): BoundPlan {
   return {
     planVersion: 1,
     model: { kind: "bundled", name: "stories260K" },
+    bindings: {},
     prompts: [
       { name: "source", text: SOURCE },
       { name: "target", text: TARGET },
@@ -53,7 +54,10 @@ function planOf(steps: PlanStep[], extraPrompts: { name: string; text: string }[
   };
 }
 
-async function preparedRequest(plan: Plan): Promise<GenerationRequest> {
+/** A bound plan as the compiler would give it: no parameters. */
+const asPlan = ({ bindings: _, ...plan }: BoundPlan): Plan => ({ ...plan, params: [], sweeps: [] });
+
+async function preparedRequest(plan: BoundPlan): Promise<GenerationRequest> {
   const { generations } = await planExperiment(plan, model).prepare();
   return generations[generations.length - 1]!.request;
 }
@@ -193,7 +197,7 @@ describe("what interventions compute", () => {
     return rows;
   }
 
-  async function logitsOf(plan: Plan): Promise<Float32Array> {
+  async function logitsOf(plan: BoundPlan): Promise<Float32Array> {
     const request = await preparedRequest(planOf(plan.steps.slice(0, -1), plan.prompts.slice(4)));
     return (await forwardFull(model, [request.promptTokens], [request])).logits!.data;
   }
@@ -302,13 +306,13 @@ describe("what interventions compute", () => {
 describe("invariants", () => {
   it("patching a prompt from itself at the same place changes nothing", async () => {
     const site = select("resid", 2, { kind: "range", from: 1, to: 8 });
-    const result = await runPlanOnModel(planOf([{ kind: "patch", sourcePrompt: "target", source: site, prompt: "target", site }]), model);
-    const plain = await runPlanOnModel(planOf([]), model);
+    const result = await runPlanOnModel(asPlan(planOf([{ kind: "patch", sourcePrompt: "target", source: site, prompt: "target", site }])), model);
+    const plain = await runPlanOnModel(asPlan(planOf([])), model);
     expect(result.runs[0]!.tokens).toEqual(plain.runs[0]!.tokens);
   });
 
   it("a plan without interventions equals plain generation", async () => {
-    const result = await runPlanOnModel(planOf([]), model);
+    const result = await runPlanOnModel(asPlan(planOf([])), model);
     const [plain] = await generate(model, [{ promptTokens: model.tokenizer.encode(TARGET), maxNewTokens: NEW_TOKENS }]);
     expect(result.runs[0]!.tokens).toEqual(plain!.tokens);
     expect(result.runs[0]!.promptTokens).toEqual(model.tokenizer.encode(TARGET));
