@@ -1,105 +1,293 @@
 #!/usr/bin/env node
-// The ptch command line. Bad input ends with one clear message and exit code 1, never a stack trace.
+// The ptch command line. Bad input ends with one clear message and exit code 1, never a stack trace, and
+// never a half-written file. Heavy modules (onnxruntime, ts-morph) load only for the commands that use them.
 
-import { readFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { bindPlan, ParamError, parseParamValue } from "../compiler/bind.js";
+import { createDiagnostic, hasErrors } from "../compiler/diagnostics.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
-import type { RunResult } from "../compiler/types.js";
+import { modelRef } from "../compiler/plan.js";
+import { planWithoutLocations } from "../compiler/plan-json.js";
+import { NOWHERE } from "../compiler/resolve.js";
+import type { Diagnostic, ParamValue, Plan } from "../compiler/types.js";
+import { parse } from "../grammar/index.js";
 import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
-const USAGE = `usage: ptch run FILE [--json] [--model NAME_OR_PATH]
+const USAGE = `usage: ptch <command> [options]
 
-  run FILE     run the experiment in FILE and print the generated text
-    --json     print one JSON document with every run's tokens and text
-    --model M  use model M (a bundled name or a path) instead of the file's model`;
+  ptch run FILE [--json] [--set NAME=VALUE]... [--model M]
+      run the experiment; print the generated text, or with --json one JSON document of every run
+  ptch lint FILE... [--model M] [--format text|json]
+      check files without running them: syntax, names, and (when the model opens) layers, heads,
+      positions and lengths against the model's metadata and tokenizer
+  ptch plan FILE
+      print the compiled plan (the JSON IR the runtime executes)
+  ptch compile FILE -o OUT.ts
+      write a typed TypeScript module that runs the experiment
+  ptch fmt FILE... [--check]
+      rewrite files in the canonical layout; with --check, list the files that would change
+
+  --model M          a bundled model name or a model file, instead of the file's model
+  --set NAME=VALUE   a value for a param (or one value of a sweep)
+  --format json      diagnostics as JSON, for tools`;
 
 /** A problem with what the user gave us: printed as is, exit code 1. */
 class UsageError extends Error {}
 
-interface RunArgs {
-  file: string;
-  json: boolean;
-  model?: string;
+/** A file given on the command line, read once; diagnostics are printed against it. */
+interface SourceFile {
+  name: string;
+  text: string;
 }
 
-function parseRunArgs(args: string[]): RunArgs {
-  let file: string | undefined;
-  let json = false;
-  let model: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--json") json = true;
-    else if (arg === "--model") {
-      model = args[++i];
-      if (model === undefined) throw new UsageError("--model needs a value");
-    } else if (arg.startsWith("-")) throw new UsageError(`unknown option '${arg}'\n\n${USAGE}`);
-    else if (file === undefined) file = arg;
-    else throw new UsageError(`unexpected argument '${arg}'\n\n${USAGE}`);
-  }
-  if (file === undefined) throw new UsageError(`missing FILE\n\n${USAGE}`);
-  return { file, json, model };
-}
+type DiagnosticFormat = "text" | "json";
 
-async function readSource(file: string): Promise<string> {
+async function readSource(name: string): Promise<SourceFile> {
   try {
-    return await readFile(file, "utf8");
+    return { name, text: await readFile(name, "utf8") };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new UsageError(`${file}: cannot read: ${reason}`);
+    throw new UsageError(`${name}: cannot read: ${reason}`);
   }
 }
 
-async function run(args: string[]): Promise<number> {
-  const { file, json, model } = parseRunArgs(args);
-  const source = await readSource(file);
-  const { plan, diagnostics } = compile(source);
-  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d, file, source) + "\n");
+/** Writes `text` to `file` whole or not at all: a crash mid-write never leaves a truncated file. */
+async function writeWhole(file: string, text: string): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}
+
+function diagnosticsAsText(file: SourceFile, diagnostics: readonly Diagnostic[]): string {
+  return diagnostics.map((d) => formatDiagnostic(d, file.name, file.text) + "\n").join("");
+}
+
+const diagnosticsAsJson = (reports: readonly { file: SourceFile; diagnostics: readonly Diagnostic[] }[]) =>
+  JSON.stringify({
+    diagnostics: reports.flatMap(({ file, diagnostics }) => diagnostics.map((d) => ({ file: file.name, ...d }))),
+  }) + "\n";
+
+function printDiagnostics(file: SourceFile, diagnostics: readonly Diagnostic[], format: DiagnosticFormat): void {
+  if (diagnostics.length === 0) return;
+  process.stderr.write(
+    format === "json" ? diagnosticsAsJson([{ file, diagnostics }]) : diagnosticsAsText(file, diagnostics),
+  );
+}
+
+/** Compiles a file, printing its diagnostics; undefined when it has errors. */
+function compileFile(file: SourceFile, format: DiagnosticFormat): Plan | undefined {
+  const { plan, diagnostics } = compile(file.text);
+  printDiagnostics(file, diagnostics, format);
+  return plan;
+}
+
+function diagnosticFormat(value: string | undefined): DiagnosticFormat {
+  if (value === undefined || value === "text" || value === "json") return value ?? "text";
+  throw new UsageError(`--format must be text or json, not '${value}'`);
+}
+
+/** `--set NAME=VALUE` pairs, each read as its declaration types it. */
+function paramValues(plan: Plan, settings: readonly string[]): Record<string, ParamValue> {
+  const values: Record<string, ParamValue> = {};
+  for (const setting of settings) {
+    const equals = setting.indexOf("=");
+    if (equals <= 0) throw new UsageError(`--set needs NAME=VALUE, got '${setting}'`);
+    const name = setting.slice(0, equals);
+    values[name] = parseParamValue(plan, name, setting.slice(equals + 1));
+  }
+  return values;
+}
+
+function parseCommandLine(args: string[], options: NonNullable<ParseArgsConfig["options"]>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+}
+
+function exactlyOneFile(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}\n\n${USAGE}`);
+  return positionals[0]!;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, {
+    json: { type: "boolean" },
+    model: { type: "string" },
+    set: { type: "string", multiple: true },
+    format: { type: "string" },
+  });
+  const format = diagnosticFormat(values.format as string | undefined);
+  const file = await readSource(exactlyOneFile(positionals));
+  const plan = compileFile(file, format);
   if (!plan) return 1;
+  const params = paramValues(plan, (values.set as string[] | undefined) ?? []);
   // Loaded only when a plan is about to run, so that checking a file never pays for onnxruntime's start-up.
   const { runPlan } = await import("../runtime/execute.js");
-  let result: RunResult;
   try {
-    result = await runPlan(plan, { baseDir: path.dirname(path.resolve(file)), model });
+    const result = await runPlan(plan, {
+      baseDir: path.dirname(path.resolve(file.name)),
+      params,
+      ...(values.model === undefined ? {} : { model: values.model as string }),
+    });
+    if (values.json) process.stdout.write(JSON.stringify(result) + "\n");
+    else {
+      const labelled = result.runs.length > 1;
+      result.runs.forEach((r, i) => {
+        const bindings = Object.entries(r.bindings).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+        if (labelled) process.stdout.write(`[${i + 1}] ${[r.prompt, ...bindings].join(" ")}\n`);
+        process.stdout.write(r.text + "\n");
+      });
+    }
+    return 0;
   } catch (error) {
     if (!(error instanceof PlanRejectedError)) throw error;
-    for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d, file, source) + "\n");
+    printDiagnostics(file, error.diagnostics, format);
     return 1;
   }
-  if (json) process.stdout.write(JSON.stringify(result) + "\n");
-  else {
-    for (const r of result.runs) {
-      if (result.runs.length > 1) process.stdout.write(`[${r.prompt}]\n`);
-      process.stdout.write(r.text + "\n");
+}
+
+/** Model-aware diagnostics for every point of the sweep grid, each labelled with its bindings when they vary. */
+async function lintAgainstModel(file: SourceFile, plan: Plan, model: string | undefined): Promise<Diagnostic[]> {
+  const { openModelInfo } = await import("../runtime/model-files.js");
+  const { checkPlanOnModel } = await import("../runtime/plan-check.js");
+  let info;
+  try {
+    info = await openModelInfo(
+      model === undefined ? plan.model : modelRef(model),
+      path.dirname(path.resolve(file.name)),
+    );
+  } catch (error) {
+    if (!(error instanceof ModelFormatError)) throw error;
+    const statement = parse(file.text).program.statements.find((s) => s.kind === "model");
+    const reason = error.file ? `${error.file}: ${error.message}` : error.message;
+    return [createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason })];
+  }
+  const points = bindPlan(plan);
+  const found = new Map<string, { diagnostic: Diagnostic; count: number; bindings: string }>();
+  for (const bound of points) {
+    for (const diagnostic of checkPlanOnModel(bound, info)) {
+      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
+      const seen = found.get(key);
+      const bindings = Object.entries(bound.bindings)
+        .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+        .join(", ");
+      found.set(key, { diagnostic, count: (seen?.count ?? 0) + 1, bindings: seen?.bindings ?? bindings });
     }
   }
+  return [...found.values()].map(({ diagnostic, count, bindings }) =>
+    count === points.length || bindings === ""
+      ? diagnostic
+      : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
+  );
+}
+
+async function lintCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, { model: { type: "string" }, format: { type: "string" } });
+  const format = diagnosticFormat(values.format as string | undefined);
+  if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
+  const reports: { file: SourceFile; diagnostics: Diagnostic[] }[] = [];
+  for (const name of positionals) {
+    const file = await readSource(name);
+    const { plan, diagnostics } = compile(file.text);
+    if (plan) diagnostics.push(...(await lintAgainstModel(file, plan, values.model as string | undefined)));
+    reports.push({ file, diagnostics });
+  }
+  process.stdout.write(
+    format === "json"
+      ? diagnosticsAsJson(reports)
+      : reports.map(({ file, diagnostics }) => diagnosticsAsText(file, diagnostics)).join(""),
+  );
+  return reports.some((r) => hasErrors(r.diagnostics)) ? 1 : 0;
+}
+
+async function planCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, { format: { type: "string" } });
+  const file = await readSource(exactlyOneFile(positionals));
+  const plan = compileFile(file, diagnosticFormat(values.format as string | undefined));
+  if (!plan) return 1;
+  process.stdout.write(JSON.stringify(planWithoutLocations(plan), null, 2) + "\n");
   return 0;
 }
 
+async function compileCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, {
+    output: { type: "string", short: "o" },
+    format: { type: "string" },
+  });
+  const output = values.output as string | undefined;
+  if (output === undefined) throw new UsageError(`compile needs -o OUT.ts\n\n${USAGE}`);
+  const file = await readSource(exactlyOneFile(positionals));
+  const plan = compileFile(file, diagnosticFormat(values.format as string | undefined));
+  if (!plan) return 1;
+  const { generateModule } = await import("../compiler/codegen.js");
+  const text = await generateModule(plan, {
+    sourceName: path
+      .relative(path.dirname(path.resolve(output)), path.resolve(file.name))
+      .split(path.sep)
+      .join("/"),
+    sourceDir: path.dirname(path.resolve(file.name)),
+    outputDir: path.dirname(path.resolve(output)),
+  });
+  await writeWhole(output, text);
+  return 0;
+}
+
+async function fmtCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, { check: { type: "boolean" }, format: { type: "string" } });
+  const format = diagnosticFormat(values.format as string | undefined);
+  if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
+  const { formatPtch } = await import("../compiler/format.js");
+  let failed = false;
+  for (const name of positionals) {
+    const file = await readSource(name);
+    const { text, diagnostics } = formatPtch(file.text);
+    printDiagnostics(file, diagnostics, format);
+    if (text === undefined) failed = true;
+    else if (text !== file.text) {
+      if (values.check) {
+        process.stdout.write(`${file.name}\n`);
+        failed = true;
+      } else await writeWhole(file.name, text);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  run: runCommand,
+  lint: lintCommand,
+  plan: planCommand,
+  compile: compileCommand,
+  fmt: fmtCommand,
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case "run":
-      return run(rest);
-    case undefined:
-    case "-h":
-    case "--help":
-      process.stdout.write(USAGE + "\n");
-      return command === undefined ? 1 : 0;
-    default:
-      throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(USAGE + "\n");
+    return command === undefined ? 1 : 0;
   }
+  const handler = COMMANDS[command];
+  if (!handler) throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  return handler(rest);
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof RunError) {
+  if (error instanceof UsageError || error instanceof RunError || error instanceof ParamError) {
     process.stderr.write(`ptch: ${error.message}\n`);
   } else if (error instanceof ModelFormatError) {
     process.stderr.write(`ptch: ${error.file ? `${error.file}: ` : ""}${error.message}\n`);
   } else {
     // A bug in ptch, not bad input: keep the stack for the report.
-    process.stderr.write(`ptch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `ptch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exitCode = 1;
 }

@@ -190,6 +190,11 @@ export const DIAGNOSTICS = {
     message:
       "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
   },
+  modelUnavailable: {
+    code: "PTCH3113",
+    severity: "error",
+    message: "cannot open the model: {reason}",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticName = keyof typeof DIAGNOSTICS;

@@ -2,6 +2,7 @@
 
 import { hasErrors } from "../compiler/diagnostics.js";
 import { modelRef } from "../compiler/plan.js";
+import { fileURLToPath } from "node:url";
 import { bindPlan } from "../compiler/bind.js";
 import {
   PLAN_VERSION,
@@ -17,8 +18,11 @@ import { Model } from "./model.js";
 import { checkPlanOnModel, tokenizePrompts } from "./plan-check.js";
 
 export interface RunOptions {
-  /** Folder that relative model paths resolve against: the .ptch file's folder. Default: the working directory. */
-  baseDir?: string;
+  /**
+   * Folder that relative model paths resolve against: the .ptch file's folder, or a compiled module's
+   * (`new URL(".", import.meta.url)`). Default: the working directory.
+   */
+  baseDir?: string | URL;
   /** Replaces the plan's model: a bundled name, or a path to a model file. */
   model?: string;
   /** Values for the plan's parameters (and sweep variables, to run one point of a sweep). */
@@ -57,7 +61,8 @@ export async function runPlanOnModel(plan: Plan, model: Model, params: RunOption
 
 /** Loads the plan's model (or `options.model`), runs the plan, and releases the model. */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
-  const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
+  const baseDir = options.baseDir instanceof URL ? fileURLToPath(options.baseDir) : options.baseDir;
+  const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), baseDir);
   try {
     return await runPlanOnModel(plan, model, options.params);
   } finally {
