@@ -5,14 +5,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { bindPlan, ParamError, parseParamValue } from "../compiler/bind.js";
-import { createDiagnostic, hasErrors } from "../compiler/diagnostics.js";
+import { ParamError, parseParamValue } from "../compiler/bind.js";
+import { hasErrors } from "../compiler/diagnostics.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
-import { modelRef } from "../compiler/plan.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import { NOWHERE } from "../compiler/resolve.js";
 import type { Diagnostic, ParamValue, Plan } from "../compiler/types.js";
-import { parse } from "../grammar/index.js";
 import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]
@@ -150,51 +147,17 @@ async function runCommand(args: string[]): Promise<number> {
   }
 }
 
-/** Model-aware diagnostics for every point of the sweep grid, each labelled with its bindings when they vary. */
-async function lintAgainstModel(file: SourceFile, plan: Plan, model: string | undefined): Promise<Diagnostic[]> {
-  const { openModelInfo } = await import("../runtime/model-files.js");
-  const { checkPlanOnModel } = await import("../runtime/plan-check.js");
-  let info;
-  try {
-    info = await openModelInfo(
-      model === undefined ? plan.model : modelRef(model),
-      path.dirname(path.resolve(file.name)),
-    );
-  } catch (error) {
-    if (!(error instanceof ModelFormatError)) throw error;
-    const statement = parse(file.text).program.statements.find((s) => s.kind === "model");
-    const reason = error.file ? `${error.file}: ${error.message}` : error.message;
-    return [createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason })];
-  }
-  const points = bindPlan(plan);
-  const found = new Map<string, { diagnostic: Diagnostic; count: number; bindings: string }>();
-  for (const bound of points) {
-    for (const diagnostic of checkPlanOnModel(bound, info)) {
-      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
-      const seen = found.get(key);
-      const bindings = Object.entries(bound.bindings)
-        .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
-        .join(", ");
-      found.set(key, { diagnostic, count: (seen?.count ?? 0) + 1, bindings: seen?.bindings ?? bindings });
-    }
-  }
-  return [...found.values()].map(({ diagnostic, count, bindings }) =>
-    count === points.length || bindings === ""
-      ? diagnostic
-      : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
-  );
-}
-
 async function lintCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, { model: { type: "string" }, format: { type: "string" } });
   const format = diagnosticFormat(values.format as string | undefined);
   if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
+  const { lint } = await import("../runtime/lint.js");
   const reports: { file: SourceFile; diagnostics: Diagnostic[] }[] = [];
   for (const name of positionals) {
     const file = await readSource(name);
-    const { plan, diagnostics } = compile(file.text);
-    if (plan) diagnostics.push(...(await lintAgainstModel(file, plan, values.model as string | undefined)));
-    reports.push({ file, diagnostics });
+    const model = values.model as string | undefined;
+    const baseDir = path.dirname(path.resolve(file.name));
+    reports.push({ file, diagnostics: await lint(file.text, { baseDir, ...(model === undefined ? {} : { model }) }) });
   }
   process.stdout.write(
     format === "json"

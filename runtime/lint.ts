@@ -1,0 +1,56 @@
+// Lint: every check that needs no forward pass. Syntax, names and selectors from the compiler; then, where the
+// model can be opened, layers, heads, positions and lengths against its metadata and tokenizer, for every
+// point of the sweep grid. Never loads onnxruntime, so it is fast enough to run on save.
+
+import { bindPlan } from "../compiler/bind.js";
+import { createDiagnostic } from "../compiler/diagnostics.js";
+import { compile } from "../compiler/index.js";
+import { modelRef } from "../compiler/plan.js";
+import { NOWHERE } from "../compiler/resolve.js";
+import type { Diagnostic, Plan } from "../compiler/types.js";
+import { parse } from "../grammar/index.js";
+import { ModelFormatError } from "./errors.js";
+import { openModelInfo } from "./model-files.js";
+import { checkPlanOnModel } from "./plan-check.js";
+
+export interface LintOptions {
+  /** Folder that relative model paths resolve against: the .ptch file's folder. */
+  baseDir: string;
+  /** A bundled model name or model path instead of the file's model. */
+  model?: string;
+}
+
+/** Model-aware diagnostics for every point of the sweep grid, labelled with the bindings where they vary. */
+async function checkAgainstModel(source: string, plan: Plan, options: LintOptions): Promise<Diagnostic[]> {
+  let info;
+  try {
+    info = await openModelInfo(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
+  } catch (error) {
+    if (!(error instanceof ModelFormatError)) throw error;
+    const statement = parse(source).program.statements.find((s) => s.kind === "model");
+    const reason = error.file ? `${error.file}: ${error.message}` : error.message;
+    return [createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason })];
+  }
+  const points = bindPlan(plan);
+  const found = new Map<string, { diagnostic: Diagnostic; count: number; bindings: string }>();
+  for (const bound of points) {
+    const bindings = Object.entries(bound.bindings)
+      .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
+      .join(", ");
+    for (const diagnostic of checkPlanOnModel(bound, info)) {
+      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
+      const seen = found.get(key);
+      found.set(key, { diagnostic, count: (seen?.count ?? 0) + 1, bindings: seen?.bindings ?? bindings });
+    }
+  }
+  return [...found.values()].map(({ diagnostic, count, bindings }) =>
+    count === points.length || bindings === ""
+      ? diagnostic
+      : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
+  );
+}
+
+export async function lint(source: string, options: LintOptions): Promise<Diagnostic[]> {
+  const { plan, diagnostics } = compile(source);
+  return plan ? [...diagnostics, ...(await checkAgainstModel(source, plan, options))] : diagnostics;
+}
