@@ -37,9 +37,8 @@ export const In = keyword("in");
 export const New = keyword("new");
 export const Sample = keyword("sample");
 export const Stop = keyword("stop");
-
-/** Words reserved now for the statements of later language versions, so that adding them breaks no program. */
-const reservedForLaterUse = ["param", "sweep"].map(keyword);
+export const Param = keyword("param");
+export const Sweep = keyword("sweep");
 
 const keywords: readonly TokenType[] = [
   Model,
@@ -63,7 +62,8 @@ const keywords: readonly TokenType[] = [
   New,
   Sample,
   Stop,
-  ...reservedForLaterUse,
+  Param,
+  Sweep,
 ];
 
 /** Category the parser consumes for strings; the AST builder reports the unclosed ones. */
