@@ -101,7 +101,10 @@ function parseCommandLine(args: string[], options: NonNullable<ParseArgsConfig["
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+    // node's messages carry advice about `--` that does not apply here; keep the part that names the option.
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    const message = unknown ? `unknown option '${unknown[1]}'` : (error as Error).message;
+    throw new UsageError(`${message}\n\n${USAGE}`);
   }
 }
 

@@ -1,6 +1,15 @@
 // Small queries over the AST shared by the checks and the planner.
 
-import type { CaptureSource, Expression, Identifier, Program, SiteRead, Statement } from "./types.js";
+import type {
+  CaptureSource,
+  Expression,
+  Identifier,
+  NumberOrName,
+  Program,
+  SiteRead,
+  Statement,
+  StringOrName,
+} from "./types.js";
 
 export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement, { kind: Kind }>;
 
@@ -10,6 +19,11 @@ export function statementsOfKind<Kind extends Statement["kind"]>(
   kind: Kind,
 ): StatementOfKind<Kind>[] {
   return program.statements.filter((statement): statement is StatementOfKind<Kind> => statement.kind === kind);
+}
+
+/** Whether a value is written as the name of a parameter or sweep variable rather than as a literal. */
+export function isName(value: NumberOrName | StringOrName): value is Identifier {
+  return "name" in value;
 }
 
 /** The value of an intervention: what `add` and `set` write, what `scale` multiplies by. */
@@ -45,11 +59,13 @@ export function siteReads(statement: Statement): SiteRead[] {
   return subexpressions(value).filter((expression) => expression.kind === "activation");
 }
 
-/** The names of captures a statement uses. */
-export function captureReferences(statement: Statement): Identifier[] {
+/** The names of captures a statement uses: the names in its value that `isParam` does not claim. */
+export function captureReferences(statement: Statement, isParam: (name: string) => boolean): Identifier[] {
   const value = valueOf(statement);
   if (value === undefined) return [];
-  return subexpressions(value).flatMap((expression) => (expression.kind === "capture" ? [expression.name] : []));
+  return subexpressions(value).flatMap((expression) =>
+    expression.kind === "capture" && !isParam(expression.name.name) ? [expression.name] : [],
+  );
 }
 
 /** The names of prompts a statement refers to (string-literal sources are prompts without a name). */
@@ -58,6 +74,8 @@ export function promptReferences(statement: Statement): Identifier[] {
   switch (statement.kind) {
     case "model":
     case "prompt":
+    case "param":
+    case "sweep":
       return [];
     case "let":
       return sources;

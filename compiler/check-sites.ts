@@ -1,9 +1,10 @@
 // Checks of site selections that need no model: the site and selector names, the selector values, the layer
 // every selection needs, and what literal positions already tell about a selection's use. Checks that need the
 // model's shape or the tokenized prompts run later, on the plan (model-check.ts); where a problem is certain from
-// the literals alone it is reported here already, with the same diagnostic.
+// the literals alone it is reported here already, with the same diagnostic. Values written as parameters are
+// skipped here; check-params.ts applies these checks to the values the parameters take.
 
-import { repeats } from "./ast.js";
+import { isName, repeats } from "./ast.js";
 import { createDiagnostic, diagnosticAt } from "./diagnostics.js";
 import { didYouMeanOneOf } from "./edit-distance.js";
 import { ANY_INTEGER, checkNumber, isWrittenAsInteger, NON_NEGATIVE_INTEGER } from "./numbers.js";
@@ -12,7 +13,7 @@ import { effectiveSelectors, SELECTOR_KEYS, SITES, type SelectionKey, type SiteS
 import type {
   Diagnostic,
   Identifier,
-  NumberLiteral,
+  NumberOrName,
   PatchStatement,
   Selector,
   SelectorValue,
@@ -90,6 +91,9 @@ function checkSelectors(selectors: Selector[], site: SiteReference, spec: SiteSp
     if (key === "head" && spec && !spec.hasHeads) {
       diagnostics.push(createDiagnostic("headOnSiteWithoutHeads", selector.range, { site: site.name.name }));
     }
+    if (key === "layer" && spec && spec.layerOffset !== 0 && selector.value.kind === "param") {
+      diagnostics.push(diagnosticAt("paramLayerOfShiftedSite", selector, "value", { site: site.name.name }));
+    }
     diagnostics.push(...(key === "positions" ? checkPositions(selector) : checkLayerOrHead(selector)));
   }
   return diagnostics;
@@ -99,6 +103,7 @@ function checkSelectors(selectors: Selector[], site: SiteReference, spec: SiteSp
 function checkLayerOrHead(selector: Selector): Diagnostic[] {
   const { key, value } = selector;
   if (value.kind === "number") return checkNumber(key.name, value.number, NON_NEGATIVE_INTEGER);
+  if (value.kind === "param") return [];
   return [diagnosticAt("expectedInteger", selector, "value", { name: key.name, value: describeValue(value) })];
 }
 
@@ -107,10 +112,10 @@ function checkPositions(selector: Selector): Diagnostic[] {
   const { key, value } = selector;
   if (value.kind === "number") return checkNumber(key.name, value.number, ANY_INTEGER);
   if (value.kind !== "span") return [];
-  const problems = [...checkNumber(key.name, value.from, ANY_INTEGER), ...checkNumber(key.name, value.to, ANY_INTEGER)];
-  if (problems.length > 0) return problems;
   const { from, to } = value;
-  if (countFromSameEnd(from, to) && from.value > to.value) {
+  const problems = [from, to].flatMap((end) => (isName(end) ? [] : checkNumber(key.name, end, ANY_INTEGER)));
+  if (problems.length > 0 || isName(from) || isName(to)) return problems;
+  if (countFromSameEnd(from.value, to.value) && from.value > to.value) {
     return [diagnosticAt("reversedRange", selector, "value", { from: from.value, to: to.value })];
   }
   return [];
@@ -120,8 +125,8 @@ function checkPositions(selector: Selector): Diagnostic[] {
  * Whether both ends of a span count from the same end of the prompt: both from the start, or both back from the
  * last token. Only then does the span's length follow from the literal, whatever the prompt.
  */
-function countFromSameEnd(from: NumberLiteral, to: NumberLiteral): boolean {
-  return from.value < 0 === to.value < 0;
+function countFromSameEnd(from: number, to: number): boolean {
+  return from < 0 === to < 0;
 }
 
 /**
@@ -132,8 +137,12 @@ function literalSpanLength(value: SelectorValue): number | undefined {
   if (value.kind === "number") return isWrittenAsInteger(value.number) ? 1 : undefined;
   if (value.kind !== "span") return undefined;
   const { from, to } = value;
+  if (isName(from) || isName(to)) return undefined;
   const isKnown =
-    isWrittenAsInteger(from) && isWrittenAsInteger(to) && countFromSameEnd(from, to) && from.value <= to.value;
+    isWrittenAsInteger(from) &&
+    isWrittenAsInteger(to) &&
+    countFromSameEnd(from.value, to.value) &&
+    from.value <= to.value;
   return isKnown ? to.value - from.value + 1 : undefined;
 }
 
@@ -169,7 +178,9 @@ function describeValue(value: SelectorValue): string {
     case "number":
       return value.number.text;
     case "span":
-      return `${value.from.text}..${value.to.text}`;
+      return `${writtenAs(value.from)}..${writtenAs(value.to)}`;
+    case "param":
+      return value.name.name;
     case "text":
       return JSON.stringify(value.text.value);
     case "all":
@@ -178,6 +189,10 @@ function describeValue(value: SelectorValue): string {
     case "new":
       return value.kind;
   }
+}
+
+function writtenAs(value: NumberOrName): string {
+  return isName(value) ? value.name : value.text;
 }
 
 function unknownName(

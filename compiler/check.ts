@@ -1,9 +1,11 @@
 // Semantic checks on a parsed program: what the grammar can't express. Each check reports every occurrence,
-// so one run shows all the problems in a file. Prompts may be declared anywhere, so they are collected first;
-// captures are defined by statements that run in order, so a capture must be defined before it is used.
+// so one run shows all the problems in a file. Prompts and parameters may be declared anywhere, so they are
+// collected first; captures are defined by statements that run in order, so a capture must be defined before it
+// is used.
 
 import {
   captureReferences,
+  isName,
   promptReferences,
   repeats,
   siteReads,
@@ -12,10 +14,12 @@ import {
   subexpressions,
   valueOf,
 } from "./ast.js";
+import { checkEachBinding, checkParams } from "./check-params.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
 import { createDiagnostic, diagnosticAt, sortByPosition } from "./diagnostics.js";
 import { closestName, didYouMean, didYouMeanOneOf } from "./edit-distance.js";
-import { ANY_NUMBER, checkNumber } from "./numbers.js";
+import { ANY_INTEGER, ANY_NUMBER, checkNumber, GENERATE_COUNT } from "./numbers.js";
+import { declarationKind, paramDeclarations, type ParamDeclaration } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { effectiveSelectors } from "./sites.js";
 import type {
@@ -26,6 +30,7 @@ import type {
   LetStatement,
   MeanStatement,
   ModelStatement,
+  NumberLiteral,
   Program,
   PromptStatement,
   SiteRead,
@@ -37,12 +42,15 @@ export function check(program: Program): Diagnostic[] {
   const { statements } = program;
   const prompts = statementsOfKind(program, "prompt");
   const captures = statementsOfKind(program, "let");
+  const params = paramDeclarations(program);
   return sortByPosition([
     ...checkModels(statementsOfKind(program, "model"), program.range),
     ...checkDuplicatePrompts(prompts),
-    ...checkPromptReferences(prompts, statements.flatMap(promptReferences), captures),
-    ...checkCaptures(statements, captures, prompts),
+    ...checkPromptReferences(prompts, statements.flatMap(promptReferences), captures, params),
+    ...checkCaptures(statements, captures, prompts, params),
+    ...checkParams(program, params),
     ...statements.flatMap(checkStatement),
+    ...statements.flatMap((statement) => checkEachBinding(statement, params, checkStatement)),
     ...checkSomethingRuns(statementsOfKind(program, "generate"), program.range),
   ]);
 }
@@ -78,6 +86,7 @@ function checkPromptReferences(
   prompts: PromptStatement[],
   references: Identifier[],
   captures: LetStatement[],
+  params: ReadonlyMap<string, ParamDeclaration>,
 ): Diagnostic[] {
   const defined = new Set(prompts.map((prompt) => prompt.name.name));
   const captureNames = new Set(captures.map((capture) => capture.name.name));
@@ -90,6 +99,12 @@ function checkPromptReferences(
     }
     if (captureNames.has(name)) {
       const suggestion = `; '${name}' is a capture, not a prompt`;
+      diagnostics.push(createDiagnostic("undefinedPrompt", range, { name, suggestion }));
+      continue;
+    }
+    const param = params.get(name);
+    if (param !== undefined) {
+      const suggestion = `; '${name}' is a ${declarationKind(param.statement)}, not a prompt`;
       diagnostics.push(createDiagnostic("undefinedPrompt", range, { name, suggestion }));
       continue;
     }
@@ -106,16 +121,24 @@ function checkPromptReferences(
 }
 
 /**
- * Resolves capture names in statement order: a use sees the captures defined above it. Reports repeated names,
- * names that a prompt has already, and captures that are neither used nor exported.
+ * Resolves capture names in statement order: a use sees the captures defined above it. A name in a value that a
+ * parameter has is the parameter's. Reports repeated names, names that a prompt has already, and captures that
+ * are neither used nor exported.
  */
-function checkCaptures(statements: Statement[], captures: LetStatement[], prompts: PromptStatement[]): Diagnostic[] {
+function checkCaptures(
+  statements: Statement[],
+  captures: LetStatement[],
+  prompts: PromptStatement[],
+  params: ReadonlyMap<string, ParamDeclaration>,
+): Diagnostic[] {
   const defined = new Map<string, LetStatement>();
   const used = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const statement of statements) {
-    for (const reference of captureReferences(statement)) {
-      if (!defined.has(reference.name)) diagnostics.push(undefinedCapture(reference, defined, captures, prompts, used));
+    for (const reference of captureReferences(statement, (name) => params.has(name))) {
+      if (!defined.has(reference.name)) {
+        diagnostics.push(undefinedCapture(reference, defined, captures, prompts, params, used));
+      }
       used.add(reference.name);
     }
     if (statement.kind !== "let") continue;
@@ -147,13 +170,14 @@ function checkCaptures(statements: Statement[], captures: LetStatement[], prompt
 
 /**
  * A use of a capture not defined above it: defined further down, a prompt's name where a site read was meant, or
- * misspelt (the capture suggested then counts as used).
+ * misspelt (the capture suggested then counts as used; a parameter may be suggested too).
  */
 function undefinedCapture(
   reference: Identifier,
   defined: ReadonlyMap<string, LetStatement>,
   captures: LetStatement[],
   prompts: PromptStatement[],
+  params: ReadonlyMap<string, ParamDeclaration>,
   used: Set<string>,
 ): Diagnostic {
   const { name, range } = reference;
@@ -167,7 +191,7 @@ function undefinedCapture(
     const suggestion = `; '${name}' is a prompt: read one of its sites with, for example, resid[L=0, pos=-1] of ${name}`;
     return createDiagnostic("undefinedCapture", range, { name, suggestion });
   }
-  const closest = closestName(name, defined.keys());
+  const closest = closestName(name, [...defined.keys(), ...params.keys()]);
   if (closest !== undefined) used.add(closest);
   return createDiagnostic("undefinedCapture", range, { name, suggestion: didYouMean(closest) });
 }
@@ -177,6 +201,8 @@ function checkStatement(statement: Statement): Diagnostic[] {
   switch (statement.kind) {
     case "model":
     case "prompt":
+    case "param":
+    case "sweep":
       return [];
     case "let":
       return reads;
@@ -225,12 +251,8 @@ function checkMean(mean: MeanStatement): Diagnostic[] {
   return diagnostics;
 }
 
-// An upper bound on the count depends on the model's context length, so it is checked against the model later.
 function checkGenerate(generate: GenerateStatement): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  if (generate.count.value < 1) {
-    diagnostics.push(diagnosticAt("nonPositiveGenerateCount", generate, "count", { count: generate.count.text }));
-  }
+  const diagnostics = isName(generate.count) ? [] : checkCount(generate.count);
   const options = generate.sampling?.options ?? [];
   for (const { repeat, first } of repeats(options, (option) => option.key.name)) {
     diagnostics.push(
@@ -241,14 +263,22 @@ function checkGenerate(generate: GenerateStatement): Diagnostic[] {
   }
   for (const option of options) {
     const spec = SAMPLING_OPTIONS.get(option.key.name);
-    if (spec) diagnostics.push(...checkNumber(option.key.name, option.value, spec.rule));
+    if (spec) diagnostics.push(...(isName(option.value) ? [] : checkNumber(option.key.name, option.value, spec.rule)));
     else {
       const suggestion = didYouMeanOneOf(option.key.name, [...SAMPLING_OPTIONS.keys()], "options");
       diagnostics.push(diagnosticAt("unknownSamplingOption", option, "key", { name: option.key.name, suggestion }));
     }
   }
-  if (generate.stop?.value === "") diagnostics.push(createDiagnostic("emptyStopText", generate.stop.range, {}));
+  const { stop } = generate;
+  if (stop && !isName(stop) && stop.value === "") diagnostics.push(createDiagnostic("emptyStopText", stop.range, {}));
   return diagnostics;
+}
+
+// An upper bound on the count depends on the model's context length, so it is checked against the model later.
+function checkCount(count: NumberLiteral): Diagnostic[] {
+  const problems = checkNumber("generate count", count, ANY_INTEGER);
+  if (problems.length > 0 || GENERATE_COUNT.accepts(count.value)) return problems;
+  return [createDiagnostic("nonPositiveGenerateCount", count.range, { count: count.text })];
 }
 
 function checkSomethingRuns(generates: GenerateStatement[], file: SourceRange): Diagnostic[] {

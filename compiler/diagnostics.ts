@@ -22,7 +22,8 @@ export const DIAGNOSTICS = {
   expectedStatement: {
     code: "PTCH1002",
     severity: "error",
-    message: "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate), found {found}",
+    message:
+      "expected a statement (model, prompt, param, sweep, let, patch, add, set, scale, zero, mean or generate), found {found}",
   },
   missingStatementSeparator: {
     code: "PTCH1003",
@@ -87,6 +88,14 @@ export const DIAGNOSTICS = {
     message: "unknown sampling option '{name}'{suggestion}",
   },
   duplicateSamplingOption: { code: "PTCH2013", severity: "error", message: "'{name}' is already set" },
+  undefinedParam: { code: "PTCH2014", severity: "error", message: "no parameter named '{name}'{suggestion}" },
+  duplicateParam: { code: "PTCH2015", severity: "error", message: "'{name}' is already declared" },
+  paramNameTaken: {
+    code: "PTCH2016",
+    severity: "error",
+    message: "'{name}' is already the name of a {other}; give the {kind} another name",
+  },
+  unusedParam: { code: "PTCH2017", severity: "warning", message: "{kind} '{name}' is never used" },
 
   // 3xxx semantic and model checks
   missingModel: {
@@ -131,6 +140,38 @@ export const DIAGNOSTICS = {
     code: "PTCH3011",
     severity: "error",
     message: "the stop text is empty, so generation would stop after the first token",
+  },
+  paramTypeMismatch: {
+    code: "PTCH3012",
+    severity: "error",
+    message: "'{name}' is {declared}, but {use} must be {expected}",
+  },
+  paramLayerOfShiftedSite: {
+    code: "PTCH3013",
+    severity: "error",
+    message:
+      "the layer of {site} can't be a parameter: {site}[L=n] is resid[L=n+1], which a plan can't express; select resid[L=…] instead",
+  },
+  reversedSweepRange: {
+    code: "PTCH3014",
+    severity: "error",
+    message: "sweep range {from}..{to} runs backwards, so it has no values",
+  },
+  emptySweep: { code: "PTCH3015", severity: "error", message: "a sweep needs at least one value" },
+  mixedSweepValues: {
+    code: "PTCH3016",
+    severity: "error",
+    message: "a sweep's values must be all numbers or all strings: {value} is {type}, but {first} is {firstType}",
+  },
+  duplicateSweepValue: {
+    code: "PTCH3017",
+    severity: "warning",
+    message: "{value} is already in the sweep, so its runs repeat",
+  },
+  sweepTooLarge: {
+    code: "PTCH3018",
+    severity: "error",
+    message: "a sweep of {count} values is too large; a sweep has at most {max}",
   },
 
   // 31xx checks against the loaded model and the tokenized prompts

@@ -38,39 +38,28 @@ export interface FormatResult {
  * one final newline. The result compiles to the same plan, and formatting it again changes nothing.
  */
 export function formatPtch(source: string): FormatResult {
+  // Only building the AST finds bad escapes, which leave a string with no value to re-escape; only the CST has
+  // the tokens. So the source is parsed twice, which costs little next to anything else a tool does with it.
   const { diagnostics } = parse(source);
   if (hasErrors(diagnostics)) return { diagnostics };
   const { cst, comments } = parseCst(source);
   const lines = new LineIndex(source);
-  const lineOf = (token: IToken) => lines.positionAt(token.startOffset).line;
+  const placeOf = (first: IToken, last: IToken) => ({
+    offset: first.startOffset,
+    firstLine: lines.positionAt(first.startOffset).line,
+    lastLine: lines.positionAt(last.startOffset).line,
+  });
 
   const statements = (cst.children.statement ?? []).map((statement): SourceLine => {
     const tokens = tokensOf(statement);
-    const [first, last] = [tokens[0]!, tokens.at(-1)!];
-    const text = statementText(tokens);
-    return { kind: "statement", text, offset: first.startOffset, firstLine: lineOf(first), lastLine: lineOf(last) };
+    return { kind: "statement", text: statementText(tokens), ...placeOf(tokens[0]!, tokens.at(-1)!) };
   });
-  const commentLines = comments.map((comment): SourceLine => {
-    const line = lineOf(comment);
-    return { kind: "comment", text: commentText(comment), offset: comment.startOffset, firstLine: line, lastLine: line };
-  });
-
-  const output: SourceLine[] = [];
-  for (const line of [...statements, ...commentLines].sort((a, b) => a.offset - b.offset)) {
-    const previous = output.at(-1);
-    const trails = line.kind === "comment" && previous?.kind === "statement" && previous.lastLine === line.firstLine;
-    if (trails) previous.text += `  ${line.text}`;
-    else output.push(line);
-  }
-
-  const text = output
-    .map((line, index) => {
-      const previous = output[index - 1];
-      const followsBlankLine = previous !== undefined && line.firstLine - previous.lastLine > 1;
-      return `${followsBlankLine ? "\n" : ""}${line.text}\n`;
-    })
-    .join("");
-  return { text, diagnostics };
+  const commentLines = comments.map((comment): SourceLine => ({
+    kind: "comment",
+    text: commentText(comment),
+    ...placeOf(comment, comment),
+  }));
+  return { text: layOut(withTrailingComments([...statements, ...commentLines])), diagnostics };
 }
 
 /** A statement or a comment as it will be printed, with where it was in the source. */
@@ -81,6 +70,29 @@ interface SourceLine {
   /** The source lines it spans, to tell which comments trail a statement and where the source had blank lines. */
   firstLine: number;
   lastLine: number;
+}
+
+/** The lines in source order, each comment that trails a statement on its line appended to that statement. */
+function withTrailingComments(lines: SourceLine[]): SourceLine[] {
+  const merged: SourceLine[] = [];
+  for (const line of [...lines].sort((a, b) => a.offset - b.offset)) {
+    const previous = merged.at(-1);
+    const trails = line.kind === "comment" && previous?.kind === "statement" && previous.lastLine === line.firstLine;
+    if (trails) previous.text += `  ${line.text}`;
+    else merged.push({ ...line });
+  }
+  return merged;
+}
+
+/** One line each, a blank line where the source had one or more, and a final line break. */
+function layOut(lines: SourceLine[]): string {
+  return lines
+    .map((line, index) => {
+      const previous = lines[index - 1];
+      const followsBlankLine = previous !== undefined && line.firstLine - previous.lastLine > 1;
+      return `${followsBlankLine ? "\n" : ""}${line.text}\n`;
+    })
+    .join("");
 }
 
 /** The tokens of a CST node, in source order. */
@@ -126,7 +138,9 @@ function isSpaced(tokens: IToken[], index: number): boolean {
 function bindsName(tokens: IToken[], index: number): boolean {
   const name = tokens[index - 1];
   const keywords = tokens.slice(0, index - 1);
-  return name !== undefined && tokenMatcher(name, Identifier) && keywords.every((token) => tokenMatcher(token, Keyword));
+  return (
+    name !== undefined && tokenMatcher(name, Identifier) && keywords.every((token) => tokenMatcher(token, Keyword))
+  );
 }
 
 /** Whether the token at `index` is a minus sign (unary minus, `-2`): a '-' that does not follow an operand. */

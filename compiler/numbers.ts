@@ -15,6 +15,8 @@ export interface NumberRule {
 export const ANY_INTEGER: NumberRule = { integer: true, accepts: () => true, bound: "finite" };
 export const NON_NEGATIVE_INTEGER: NumberRule = { integer: true, accepts: (value) => value >= 0, bound: "at least 0" };
 export const ANY_NUMBER: NumberRule = { integer: false, accepts: () => true, bound: "finite" };
+/** How many tokens a generate statement generates. */
+export const GENERATE_COUNT: NumberRule = { integer: true, accepts: (value) => value >= 1, bound: "at least 1" };
 
 /** Whether a number is written as an integer: 2 and -2 are, 2.0 and 2e0 are not. */
 export function isWrittenAsInteger(number: NumberLiteral): boolean {

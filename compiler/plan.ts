@@ -1,23 +1,31 @@
 // Checked AST → Plan. Objects are built with their keys in a fixed order, so JSON.stringify of a plan is stable
-// and plans can be diffed and snapshot-tested.
+// and plans can be diffed and snapshot-tested. A parameter or sweep variable written where a literal may stand
+// becomes a reference to it (`{ "param": "l" }`), which binding the plan (bind.ts) replaces with a value.
 
-import { siteReads, sourcePromptName, statementsOfKind } from "./ast.js";
+import { isName, siteReads, sourcePromptName, statementsOfKind } from "./ast.js";
+import { paramDeclarations, type ParamDeclaration, type ParamType } from "./params.js";
 import { DEFAULT_SEED, DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField } from "./sampling.js";
-import { effectiveSelectors, positionSpec, SITES } from "./sites.js";
+import { effectiveSelectors, SITES } from "./sites.js";
 import {
   PLAN_VERSION,
   type Expression,
   type ModelRef,
+  type NumberOrName,
+  type NumberOrParam,
   type Plan,
   type PlanPrompt,
   type PlanStep,
+  type PositionSpec,
   type Program,
   type SamplingClause,
   type SamplingSpec,
   type Selector,
+  type SelectorValue,
   type SiteReference,
   type SiteSelection,
   type Statement,
+  type StringOrName,
+  type StringOrParam,
   type ValueExpr,
 } from "./types.js";
 
@@ -25,18 +33,34 @@ import {
 export function buildPlan(program: Program): Plan {
   const [model] = statementsOfKind(program, "model");
   if (model === undefined) throw new Error("buildPlan needs a checked program, and this one has no model statement");
+  const declarations = paramDeclarations(program);
+  const planner = new StepPlanner(declarations);
   const declared = statementsOfKind(program, "prompt").map((prompt) => ({
     name: prompt.name.name,
-    text: prompt.text.value,
+    text: stringOrParam(prompt.text),
   }));
   return {
     planVersion: PLAN_VERSION,
     model: modelRef(model.ref.value),
-    params: [],
-    sweeps: [],
+    params: statementsOfKind(program, "param").map(({ name, default: value }) => ({
+      name: name.name,
+      type: typed(declarations.get(name.name)).type,
+      default: value.value,
+    })),
+    sweeps: statementsOfKind(program, "sweep").map(({ name }) => {
+      const { type, values } = typed(declarations.get(name.name));
+      return { name: name.name, type, values };
+    }),
     prompts: [...declared, ...literalPrompts(program)],
-    steps: program.statements.flatMap(planSteps),
+    steps: program.statements.flatMap((statement) => planner.steps(statement)),
   };
+}
+
+/** A declaration of a checked program, where every type is known. */
+function typed(declaration: ParamDeclaration | undefined): ParamDeclaration & { type: ParamType } {
+  const type = declaration?.type;
+  if (type === undefined) throw new Error("buildPlan needs a checked program: a sweep has no values");
+  return { ...declaration!, type };
 }
 
 const MODEL_FILE_EXTENSIONS = [".gguf", ".safetensors", ".onnx"];
@@ -59,135 +83,194 @@ function literalPrompts(program: Program): PlanPrompt[] {
   return [...prompts.values()];
 }
 
-function planSteps(statement: Statement): PlanStep[] {
-  switch (statement.kind) {
-    case "model":
-    case "prompt":
-      return [];
-    case "let":
-      return [
-        {
-          kind: "capture",
-          name: statement.name.name,
-          prompt: sourcePromptName(statement.source),
-          site: selection(statement.site),
-          output: statement.exported,
-        },
-      ];
-    case "patch": {
-      const { site, source, target } = statement;
-      return [
-        {
-          kind: "patch",
-          sourcePrompt: source.prompt.name,
-          source: selection(site, source.selectors),
-          prompt: target.prompt.name,
-          site: selection(site, target.selectors),
-        },
-      ];
+type TemplateStep = PlanStep<NumberOrParam, StringOrParam>;
+type TemplateSelection = SiteSelection<NumberOrParam, StringOrParam>;
+type TemplateValue = ValueExpr<NumberOrParam, StringOrParam>;
+
+/** A literal's value, or a reference to the parameter named in its place. */
+function numberOrParam(value: NumberOrName): NumberOrParam {
+  return isName(value) ? { param: value.name } : value.value;
+}
+
+function stringOrParam(value: StringOrName): StringOrParam {
+  return isName(value) ? { param: value.name } : value.value;
+}
+
+/** Plans statements; it knows the parameters, since a name in a value is a parameter if one is declared so. */
+class StepPlanner {
+  constructor(private readonly declarations: ReadonlyMap<string, ParamDeclaration>) {}
+
+  steps(statement: Statement): TemplateStep[] {
+    switch (statement.kind) {
+      case "model":
+      case "prompt":
+      case "param":
+      case "sweep":
+        return [];
+      case "let":
+        return [
+          {
+            kind: "capture",
+            name: statement.name.name,
+            prompt: sourcePromptName(statement.source),
+            site: this.selection(statement.site),
+            output: statement.exported,
+          },
+        ];
+      case "patch": {
+        const { site, source, target } = statement;
+        return [
+          {
+            kind: "patch",
+            sourcePrompt: source.prompt.name,
+            source: this.selection(site, source.selectors),
+            prompt: target.prompt.name,
+            site: this.selection(site, target.selectors),
+          },
+        ];
+      }
+      case "add":
+      case "set":
+        return [
+          {
+            kind: statement.kind,
+            prompt: statement.prompt.name,
+            site: this.selection(statement.site),
+            value: this.valueExpr(statement.value),
+          },
+        ];
+      case "scale":
+        return [
+          {
+            kind: "scale",
+            prompt: statement.prompt.name,
+            site: this.selection(statement.site),
+            factor: this.valueExpr(statement.factor),
+          },
+        ];
+      case "zero":
+        return [{ kind: "zero", prompt: statement.prompt.name, site: this.selection(statement.site) }];
+      case "mean":
+        return [
+          {
+            kind: "mean",
+            prompt: statement.prompt.name,
+            site: this.selection(statement.site),
+            over: statement.over.prompts.map((prompt) => prompt.name),
+          },
+        ];
+      case "generate":
+        return [
+          {
+            kind: "generate",
+            prompt: statement.prompt.name,
+            maxNewTokens: numberOrParam(statement.count),
+            sampling: sampling(statement.sampling),
+            ...(statement.stop ? { stop: stringOrParam(statement.stop) } : {}),
+            at: statement.range,
+          },
+        ];
     }
-    case "add":
-    case "set":
-      return [
-        {
-          kind: statement.kind,
-          prompt: statement.prompt.name,
-          site: selection(statement.site),
-          value: valueExpr(statement.value),
-        },
-      ];
-    case "scale":
-      return [
-        {
-          kind: "scale",
-          prompt: statement.prompt.name,
-          site: selection(statement.site),
-          factor: valueExpr(statement.factor),
-        },
-      ];
-    case "zero":
-      return [{ kind: "zero", prompt: statement.prompt.name, site: selection(statement.site) }];
-    case "mean":
-      return [
-        {
-          kind: "mean",
-          prompt: statement.prompt.name,
-          site: selection(statement.site),
-          over: statement.over.prompts.map((prompt) => prompt.name),
-        },
-      ];
-    case "generate":
-      return [
-        {
-          kind: "generate",
-          prompt: statement.prompt.name,
-          maxNewTokens: statement.count.value,
-          sampling: sampling(statement.sampling),
-          ...(statement.stop ? { stop: statement.stop.value } : {}),
-          at: statement.range,
-        },
-      ];
+  }
+
+  /**
+   * The selection a site's selectors make, with `overrides` (a patch side's) replacing the site's own. Aliases
+   * become their canonical site; each part records the range of the selector that set it, for model checks.
+   */
+  private selection(site: SiteReference, overrides: Selector[] = []): TemplateSelection {
+    const spec = SITES.get(site.name.name);
+    const selectors = effectiveSelectors(site.selectors, overrides);
+    const layer = selectors.get("layer");
+    const head = selectors.get("head");
+    const positions = selectors.get("positions");
+    if (spec === undefined || layer === undefined)
+      throw new Error("buildPlan needs a checked program: a site is invalid");
+    const layerValue = numberOf(layer);
+    return {
+      site: spec.site,
+      // The checks reject a parameter as the layer of a site with an offset (resid_post).
+      layer: typeof layerValue === "number" ? layerValue + spec.layerOffset : layerValue,
+      ...(head ? { head: numberOf(head) } : {}),
+      positions: this.positionSpec(positions?.value),
+      at: {
+        site: site.name.range,
+        ...(layer ? { layer: layer.range } : {}),
+        ...(head ? { head: head.range } : {}),
+        ...(positions ? { positions: positions.range } : {}),
+      },
+    };
+  }
+
+  /**
+   * The positions a `pos=` value selects; no `pos` at all selects every position, like `pos=*`. A parameter
+   * selects an index, or a text if it is a string.
+   */
+  private positionSpec(value: SelectorValue | undefined): PositionSpec<NumberOrParam, StringOrParam> {
+    switch (value?.kind) {
+      case "number":
+        return { kind: "index", index: value.number.value };
+      case "span":
+        return { kind: "range", from: numberOrParam(value.from), to: numberOrParam(value.to) };
+      case "param": {
+        const reference = { param: value.name.name };
+        const isText = this.declarations.get(value.name.name)?.type === "string";
+        return isText ? { kind: "text", text: reference } : { kind: "index", index: reference };
+      }
+      case "text":
+        return { kind: "text", text: value.text.value };
+      case "prompt":
+        return { kind: "prompt" };
+      case "new":
+        return { kind: "generated" };
+      case "all":
+      case undefined:
+        return { kind: "all" };
+    }
+  }
+
+  private valueExpr(expression: Expression): TemplateValue {
+    switch (expression.kind) {
+      case "number":
+        return { kind: "number", value: expression.number.value };
+      case "capture": {
+        const { name } = expression.name;
+        return this.declarations.has(name) ? { kind: "number", value: { param: name } } : { kind: "capture", name };
+      }
+      case "activation":
+        return {
+          kind: "activation",
+          prompt: sourcePromptName(expression.source),
+          site: this.selection(expression.site),
+        };
+      case "binary":
+        return {
+          kind: "binary",
+          op: expression.operator,
+          left: this.valueExpr(expression.left),
+          right: this.valueExpr(expression.right),
+        };
+      case "negate": {
+        const operand = this.valueExpr(expression.operand);
+        // -0.5 is a number, not an operation on one; -alpha stays an operation, as a reference has no sign.
+        return operand.kind === "number" && typeof operand.value === "number"
+          ? { kind: "number", value: -operand.value }
+          : { kind: "negate", operand };
+      }
+    }
   }
 }
 
-/**
- * The selection a site's selectors make, with `overrides` (a patch side's) replacing the site's own. Aliases
- * become their canonical site; each part records the range of the selector that set it, for model checks.
- */
-function selection(site: SiteReference, overrides: Selector[] = []): SiteSelection {
-  const spec = SITES.get(site.name.name);
-  const selectors = effectiveSelectors(site.selectors, overrides);
-  const layer = selectors.get("layer");
-  const head = selectors.get("head");
-  const positions = selectors.get("positions");
-  if (spec === undefined || layer === undefined)
-    throw new Error("buildPlan needs a checked program: a site is invalid");
-  return {
-    site: spec.site,
-    layer: numberOf(layer) + spec.layerOffset,
-    ...(head ? { head: numberOf(head) } : {}),
-    positions: positionSpec(positions?.value),
-    at: {
-      site: site.name.range,
-      ...(layer ? { layer: layer.range } : {}),
-      ...(head ? { head: head.range } : {}),
-      ...(positions ? { positions: positions.range } : {}),
-    },
-  };
+function numberOf(selector: Selector): NumberOrParam {
+  const { value } = selector;
+  if (value.kind === "number") return value.number.value;
+  if (value.kind === "param") return { param: value.name.name };
+  throw new Error(`buildPlan needs a checked program: ${selector.key.name}`);
 }
 
-function numberOf(selector: Selector): number {
-  if (selector.value.kind !== "number") throw new Error(`buildPlan needs a checked program: ${selector.key.name}`);
-  return selector.value.number.value;
-}
-
-function valueExpr(expression: Expression): ValueExpr {
-  switch (expression.kind) {
-    case "number":
-      return { kind: "number", value: expression.number.value };
-    case "capture":
-      return { kind: "capture", name: expression.name.name };
-    case "activation":
-      return { kind: "activation", prompt: sourcePromptName(expression.source), site: selection(expression.site) };
-    case "binary":
-      return {
-        kind: "binary",
-        op: expression.operator,
-        left: valueExpr(expression.left),
-        right: valueExpr(expression.right),
-      };
-    case "negate": {
-      const operand = valueExpr(expression.operand);
-      // -0.5 is a number, not an operation on one.
-      return operand.kind === "number" ? { kind: "number", value: -operand.value } : { kind: "negate", operand };
-    }
-  }
-}
-
-function sampling(clause: SamplingClause | undefined): SamplingSpec {
+function sampling(clause: SamplingClause | undefined): SamplingSpec<NumberOrParam> {
   if (clause === undefined) return { kind: "greedy" };
-  const values = new Map<SamplingField, number>(
-    clause.options.map((option) => [SAMPLING_OPTIONS.get(option.key.name)!.field, option.value.value]),
+  const values = new Map<SamplingField, NumberOrParam>(
+    clause.options.map((option) => [SAMPLING_OPTIONS.get(option.key.name)!.field, numberOrParam(option.value)]),
   );
   const topK = values.get("topK");
   const topP = values.get("topP");

@@ -1,10 +1,11 @@
-// The Prettier plugin for .ptch files: `prettier --plugin ptch/dist/compiler/prettier-plugin.js --write "**/*.ptch"`.
+// The Prettier plugin for .ptch files, built to dist/compiler/prettier-plugin.js: `prettier --plugin PATH x.ptch`.
 // A .ptch layout never wraps lines, so Prettier's document model has nothing to add: the parser formats the whole
 // file with formatPtch, which is where a syntax error surfaces as Prettier expects it to, and the printer prints the
 // result.
 
 import type { Parser, Printer, SupportLanguage } from "prettier";
 import { formatPtch } from "./format.js";
+import { formatDiagnostic } from "./index.js";
 import type { Diagnostic } from "./types.js";
 
 /** The one node of a parsed .ptch file. */
@@ -21,7 +22,7 @@ export const parsers: Record<"ptch", Parser<PtchFile>> = {
     astFormat: "ptch",
     parse(source, options) {
       const { text, diagnostics } = formatPtch(source);
-      if (text === undefined) throw syntaxError(options.filepath ?? "<input>", diagnostics);
+      if (text === undefined) throw syntaxError(diagnostics, options.filepath ?? "<input>", source);
       return { formatted: text, sourceLength: source.length };
     },
     locStart: () => 0,
@@ -34,14 +35,13 @@ export const printers: Record<"ptch", Printer<PtchFile>> = {
 };
 
 /**
- * The error Prettier reports for a file that doesn't parse: every error, compiler-style, one per line. Its `loc`
- * is the first error's, from which Prettier adds a code frame (and without which it prints a stack trace).
+ * The error Prettier reports for a file that doesn't parse: each error's first line as the compiler writes it,
+ * `file:line:col: error CODE: message`. Its `loc` is the first error's: from it Prettier shows the code there (and
+ * without one it would print a stack trace).
  */
-function syntaxError(fileName: string, diagnostics: Diagnostic[]): SyntaxError {
+function syntaxError(diagnostics: Diagnostic[], fileName: string, source: string): SyntaxError {
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === "error");
-  const lines = errors.map(({ range: { start }, severity, code, message }) => {
-    return `${fileName}:${start.line}:${start.column}: ${severity} ${code}: ${message}`;
-  });
+  const headlines = errors.map((error) => formatDiagnostic(error, fileName, source).split("\n", 1)[0]);
   const { start, end } = errors[0]!.range;
-  return Object.assign(new SyntaxError(lines.join("\n")), { loc: { start, end } });
+  return Object.assign(new SyntaxError(headlines.join("\n")), { loc: { start, end } });
 }

@@ -1,7 +1,7 @@
 // The catalogue of activation sites and selectors, and how the selectors written on a site (and, in a patch, on
 // each side) combine. The checks and the planner both read it from here, so that they cannot disagree.
 
-import type { PositionSpec, SelectionLocations, Selector, SelectorValue, SiteName } from "./types.js";
+import type { SelectionLocations, Selector, SiteName } from "./types.js";
 
 export interface SiteSpec {
   /** The canonical (TransformerLens) name the plan uses. */
@@ -52,23 +52,4 @@ export function effectiveSelectors(...lists: readonly (readonly Selector[])[]): 
     if (key !== undefined) effective.set(key, selector);
   }
   return effective;
-}
-
-/** The positions a `pos=` value selects; no `pos` at all selects every position, like `pos=*`. */
-export function positionSpec(value: SelectorValue | undefined): PositionSpec {
-  switch (value?.kind) {
-    case "number":
-      return { kind: "index", index: value.number.value };
-    case "span":
-      return { kind: "range", from: value.from.value, to: value.to.value };
-    case "text":
-      return { kind: "text", text: value.text.value };
-    case "prompt":
-      return { kind: "prompt" };
-    case "new":
-      return { kind: "generated" };
-    case "all":
-    case undefined:
-      return { kind: "all" };
-  }
 }

@@ -53,6 +53,15 @@ export interface NumberLiteral {
   range: SourceRange;
 }
 
+/**
+ * A number as written, or the name of a parameter or sweep variable standing for one. A name is told apart by its
+ * `name` (see `isName` in compiler/ast.ts).
+ */
+export type NumberOrName = NumberLiteral | Identifier;
+
+/** A string as written, or the name of a parameter or sweep variable standing for one. */
+export type StringOrName = StringLiteral | Identifier;
+
 export interface ModelStatement {
   kind: "model";
   ref: StringLiteral;
@@ -62,9 +71,31 @@ export interface ModelStatement {
 export interface PromptStatement {
   kind: "prompt";
   name: Identifier;
-  text: StringLiteral;
+  text: StringOrName;
   range: SourceRange;
 }
+
+/** `param NAME = DEFAULT`: a value that may be set for each run; its type is the default's. */
+export interface ParamStatement {
+  kind: "param";
+  name: Identifier;
+  default: NumberLiteral | StringLiteral;
+  range: SourceRange;
+}
+
+/** `sweep NAME in …`: the experiment runs once per value. */
+export interface SweepStatement {
+  kind: "sweep";
+  name: Identifier;
+  values: SweepValues;
+  range: SourceRange;
+}
+
+export type SweepValues =
+  /** `a..b`: the integers from a to b, both included. */
+  | { kind: "range"; from: NumberLiteral; to: NumberLiteral; range: SourceRange }
+  /** `[x, y, …]`, brackets included in the range, so that an empty list still has a place to report. */
+  | { kind: "list"; items: (NumberLiteral | StringLiteral)[]; range: SourceRange };
 
 /** `sample temperature=0.8 top_k=40`: random sampling instead of greedy decoding. */
 export interface SamplingClause {
@@ -76,16 +107,16 @@ export interface SamplingClause {
 /** One `name=value` of a sampling clause. The name is checked, not parsed, so a misspelt one gets a suggestion. */
 export interface SamplingOption {
   key: Identifier;
-  value: NumberLiteral;
+  value: NumberOrName;
   range: SourceRange;
 }
 
 export interface GenerateStatement {
   kind: "generate";
-  count: NumberLiteral;
+  count: NumberOrName;
   prompt: Identifier;
   sampling?: SamplingClause;
-  stop?: StringLiteral;
+  stop?: StringOrName;
   range: SourceRange;
 }
 
@@ -101,7 +132,9 @@ export type SelectorValue =
   /** An integer (negative ones count back from the last prompt token), or a mistaken decimal. */
   | { kind: "number"; number: NumberLiteral; range: SourceRange }
   /** `a..b`, inclusive. */
-  | { kind: "span"; from: NumberLiteral; to: NumberLiteral; range: SourceRange }
+  | { kind: "span"; from: NumberOrName; to: NumberOrName; range: SourceRange }
+  /** A parameter or sweep variable: a number, or for `pos` a text if it is a string. */
+  | { kind: "param"; name: Identifier; range: SourceRange }
   /** `"Lily"`: the tokens covering the last occurrence of the text. */
   | { kind: "text"; text: StringLiteral; range: SourceRange }
   /** `prompt`, `new` (the generated positions) and `*` (all positions). */
@@ -127,7 +160,10 @@ export interface SiteRead {
 
 export type Expression =
   | { kind: "number"; number: NumberLiteral; range: SourceRange }
-  /** The name of a capture defined by an earlier `let`. */
+  /**
+   * A name: a parameter or sweep variable if one is declared by that name (anywhere in the file), else a capture
+   * defined by an earlier `let`. The grammar can't tell them apart; the checks and the planner do.
+   */
   | { kind: "capture"; name: Identifier; range: SourceRange }
   /** An inline capture, `resid[L=2] of "Lily"`. */
   | ({ kind: "activation"; range: SourceRange } & SiteRead)
@@ -202,6 +238,8 @@ export interface MeanStatement extends SiteInPrompt {
 export type Statement =
   | ModelStatement
   | PromptStatement
+  | ParamStatement
+  | SweepStatement
   | GenerateStatement
   | PatchStatement
   | LetStatement

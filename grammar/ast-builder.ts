@@ -4,6 +4,7 @@
 // best-effort value, so that later checks don't report a cascade of "no prompt named ..." errors.
 
 import type { CstNode, IToken, TokenType } from "chevrotain";
+import { isName } from "../compiler/ast.js";
 import { createDiagnostic, type DiagnosticName } from "../compiler/diagnostics.js";
 import type { LineIndex } from "../compiler/line-index.js";
 import type {
@@ -18,6 +19,8 @@ import type {
   MeanStatement,
   ModelStatement,
   NumberLiteral,
+  NumberOrName,
+  ParamStatement,
   PatchSide,
   PatchStatement,
   Program,
@@ -32,6 +35,9 @@ import type {
   SourceRange,
   Statement,
   StringLiteral,
+  StringOrName,
+  SweepStatement,
+  SweepValues,
   ZeroStatement,
 } from "../compiler/types.js";
 import { isComplete } from "./cst-queries.js";
@@ -44,8 +50,11 @@ import {
   type FactorCst,
   type GenerateStatementCst,
   type LetStatementCst,
+  type LiteralCst,
   type MeanStatementCst,
   type ModelStatementCst,
+  type NumberOrNameCst,
+  type ParamStatementCst,
   type PatchSideCst,
   type PatchStatementCst,
   type ProgramCst,
@@ -61,6 +70,10 @@ import {
   type SignedNumberCst,
   type SiteCst,
   type StatementCst,
+  type StringOrNameCst,
+  type SweepListCst,
+  type SweepRangeCst,
+  type SweepStatementCst,
   type TermCst,
   type ZeroStatementCst,
 } from "./parser.js";
@@ -126,13 +139,54 @@ class AstBuilder extends BaseVisitor {
   }
 
   promptStatement(children: PromptStatementCst["children"]): PromptStatement {
-    const text = only(children.StringLiteral);
+    const text = this.visit(children.stringOrName!) as StringOrName;
     return {
       kind: "prompt",
       name: this.identifier(only(children.Identifier)),
-      text: this.stringLiteral(text),
-      range: this.span(only(children.Prompt), text),
+      text,
+      range: this.from(only(children.Prompt), text.range),
     };
+  }
+
+  paramStatement(children: ParamStatementCst["children"]): ParamStatement {
+    const value = this.visit(children.literal!) as NumberLiteral | StringLiteral;
+    return {
+      kind: "param",
+      name: this.identifier(only(children.Identifier)),
+      default: value,
+      range: this.from(only(children.Param), value.range),
+    };
+  }
+
+  sweepStatement(children: SweepStatementCst["children"]): SweepStatement {
+    const values = this.visit((children.sweepRange ?? children.sweepList)!) as SweepValues;
+    return {
+      kind: "sweep",
+      name: this.identifier(only(children.Identifier)),
+      values,
+      range: this.from(only(children.Sweep), values.range),
+    };
+  }
+
+  sweepRange(children: SweepRangeCst["children"]): SweepValues {
+    const [from, to] = children.signedNumber!.map((number) => this.visit(number) as NumberLiteral) as [
+      NumberLiteral,
+      NumberLiteral,
+    ];
+    return { kind: "range", from, to, range: between(from.range, to.range) };
+  }
+
+  sweepList(children: SweepListCst["children"]): SweepValues {
+    const items = (children.literal ?? []).map((literal) => this.visit(literal) as NumberLiteral | StringLiteral);
+    // A ']' that recovery inserted has no position: the list then ends with its last item.
+    const closing = present(children.RightBracket);
+    const end = closing ? tokenRange(closing, this.lines) : items.at(-1)?.range;
+    return { kind: "list", items, range: this.from(only(children.LeftBracket), end) };
+  }
+
+  literal(children: LiteralCst["children"]): NumberLiteral | StringLiteral {
+    if (children.StringLiteral) return this.stringLiteral(only(children.StringLiteral));
+    return this.visit(children.signedNumber!) as NumberLiteral;
   }
 
   letStatement(children: LetStatementCst["children"]): LetStatement {
@@ -219,10 +273,10 @@ class AstBuilder extends BaseVisitor {
   generateStatement(children: GenerateStatementCst["children"]): GenerateStatement {
     const prompt = this.identifier(only(children.Identifier));
     const sampling = children.samplingClause && (this.visit(children.samplingClause) as SamplingClause);
-    const stop = children.StringLiteral && this.stringLiteral(only(children.StringLiteral));
+    const stop = children.stringOrName && (this.visit(children.stringOrName) as StringOrName);
     return {
       kind: "generate",
-      count: this.numberLiteral(only(children.Integer)),
+      count: this.visit(children.numberOrName!) as NumberOrName,
       prompt,
       ...(sampling ? { sampling } : {}),
       ...(stop ? { stop } : {}),
@@ -237,7 +291,7 @@ class AstBuilder extends BaseVisitor {
 
   samplingOption(children: SamplingOptionCst["children"]): SamplingOption {
     const key = this.identifier(only(children.Identifier));
-    const value = this.visit(children.signedNumber!) as NumberLiteral;
+    const value = this.visit(children.numberOrName!) as NumberOrName;
     return { key, value, range: between(key.range, value.range) };
   }
 
@@ -279,17 +333,28 @@ class AstBuilder extends BaseVisitor {
       const text = this.stringLiteral(only(children.StringLiteral));
       return { kind: "text", text, range: text.range };
     }
-    if (children.signedNumber) {
-      const [from, to] = children.signedNumber.map((number) => this.visit(number) as NumberLiteral) as [
-        NumberLiteral,
-        NumberLiteral?,
+    if (children.numberOrName) {
+      const [from, to] = children.numberOrName.map((value) => this.visit(value) as NumberOrName) as [
+        NumberOrName,
+        NumberOrName?,
       ];
-      if (to === undefined) return { kind: "number", number: from, range: from.range };
-      return { kind: "span", from, to, range: between(from.range, to.range) };
+      if (to !== undefined) return { kind: "span", from, to, range: between(from.range, to.range) };
+      if (isName(from)) return { kind: "param", name: from, range: from.range };
+      return { kind: "number", number: from, range: from.range };
     }
     const word = only(children.Star ?? children.Prompt ?? children.New);
     const kind = children.Star ? "all" : children.Prompt ? "prompt" : "new";
     return { kind, range: tokenRange(word, this.lines) };
+  }
+
+  numberOrName(children: NumberOrNameCst["children"]): NumberOrName {
+    if (children.Identifier) return this.identifier(only(children.Identifier));
+    return this.visit(children.signedNumber!) as NumberLiteral;
+  }
+
+  stringOrName(children: StringOrNameCst["children"]): StringOrName {
+    if (children.Identifier) return this.identifier(only(children.Identifier));
+    return this.stringLiteral(only(children.StringLiteral));
   }
 
   signedNumber(children: SignedNumberCst["children"]): NumberLiteral {

@@ -55,7 +55,7 @@ export function parse(source: string): ParseResult {
 
 /**
  * Keeps only the first parse error of a statement that recovery could not complete: having skipped ahead to
- * re-synchronise, the parser likely misreads the rest of it (in `sample seed=x`, the `x` as the next option's
+ * re-synchronise, the parser likely misreads the rest of it (in `sample seed=-x`, the `x` as the next option's
  * name). In a statement that recovery completed by inserting punctuation, the parse goes on accurately, so all
  * of its errors stand.
  */

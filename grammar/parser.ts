@@ -19,7 +19,6 @@ import {
   Generate,
   Identifier,
   In,
-  Integer,
   Into,
   LeftBracket,
   LeftParenthesis,
@@ -32,6 +31,7 @@ import {
   Numeral,
   Of,
   Over,
+  Param,
   Patch,
   Prompt,
   punctuation,
@@ -44,6 +44,7 @@ import {
   Star,
   Stop,
   StringLiteral,
+  Sweep,
   To,
   Zero,
 } from "./lexer.js";
@@ -85,12 +86,14 @@ class PtchParser extends CstParser {
     });
   });
 
-  // statement := modelStatement | promptStatement | letStatement | patchStatement | addStatement | setStatement
-  //            | scaleStatement | zeroStatement | meanStatement | generateStatement
+  // statement := modelStatement | promptStatement | paramStatement | sweepStatement | letStatement | patchStatement
+  //            | addStatement | setStatement | scaleStatement | zeroStatement | meanStatement | generateStatement
   readonly statement = this.RULE("statement", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.modelStatement) },
       { ALT: () => this.SUBRULE(this.promptStatement) },
+      { ALT: () => this.SUBRULE(this.paramStatement) },
+      { ALT: () => this.SUBRULE(this.sweepStatement) },
       { ALT: () => this.SUBRULE(this.letStatement) },
       { ALT: () => this.SUBRULE(this.patchStatement) },
       { ALT: () => this.SUBRULE(this.addStatement) },
@@ -108,12 +111,49 @@ class PtchParser extends CstParser {
     this.CONSUME(StringLiteral);
   });
 
-  // promptStatement := 'prompt' Identifier '=' StringLiteral
+  // promptStatement := 'prompt' Identifier '=' stringOrName
   readonly promptStatement = this.RULE("promptStatement", () => {
     this.CONSUME(Prompt);
     this.CONSUME(Identifier);
     this.CONSUME(Equals);
-    this.CONSUME(StringLiteral);
+    this.SUBRULE(this.stringOrName);
+  });
+
+  // paramStatement := 'param' Identifier '=' literal
+  readonly paramStatement = this.RULE("paramStatement", () => {
+    this.CONSUME(Param);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.literal);
+  });
+
+  // sweepStatement := 'sweep' Identifier 'in' (sweepRange | sweepList)
+  readonly sweepStatement = this.RULE("sweepStatement", () => {
+    this.CONSUME(Sweep);
+    this.CONSUME(Identifier);
+    this.CONSUME(In);
+    this.OR([{ ALT: () => this.SUBRULE(this.sweepRange) }, { ALT: () => this.SUBRULE(this.sweepList) }]);
+  });
+
+  // sweepRange := signedNumber '..' signedNumber
+  // Decimals parse, so that the check can say that the ends must be integers.
+  readonly sweepRange = this.RULE("sweepRange", () => {
+    this.SUBRULE(this.signedNumber);
+    this.CONSUME(DotDot);
+    this.SUBRULE2(this.signedNumber);
+  });
+
+  // sweepList := '[' (literal (',' literal)*)? ']'
+  // An empty list parses so that the check can say what is missing.
+  readonly sweepList = this.RULE("sweepList", () => {
+    this.CONSUME(LeftBracket);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.literal) });
+    this.CONSUME(RightBracket);
+  });
+
+  // literal := signedNumber | StringLiteral
+  readonly literal = this.RULE("literal", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.signedNumber) }, { ALT: () => this.CONSUME(StringLiteral) }]);
   });
 
   // letStatement := 'export'? 'let' Identifier '=' site 'of' captureSource
@@ -186,16 +226,17 @@ class PtchParser extends CstParser {
     this.MANY_SEP({ SEP: Comma, DEF: () => this.CONSUME2(Identifier) });
   });
 
-  // generateStatement := 'generate' Integer 'from' Identifier samplingClause? ('stop' StringLiteral)?
+  // generateStatement := 'generate' numberOrName 'from' Identifier samplingClause? ('stop' stringOrName)?
+  // Any number parses as the count, so that the check can say that it must be a positive integer.
   readonly generateStatement = this.RULE("generateStatement", () => {
     this.CONSUME(Generate);
-    this.CONSUME(Integer);
+    this.SUBRULE(this.numberOrName);
     this.CONSUME(From);
     this.CONSUME(Identifier);
     this.OPTION(() => this.SUBRULE(this.samplingClause));
     this.OPTION2(() => {
       this.CONSUME(Stop);
-      this.CONSUME(StringLiteral);
+      this.SUBRULE(this.stringOrName);
     });
   });
 
@@ -205,11 +246,11 @@ class PtchParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.samplingOption));
   });
 
-  // samplingOption := Identifier '=' signedNumber
+  // samplingOption := Identifier '=' numberOrName
   readonly samplingOption = this.RULE("samplingOption", () => {
     this.CONSUME(Identifier);
     this.CONSUME(Equals);
-    this.SUBRULE(this.signedNumber);
+    this.SUBRULE(this.numberOrName);
   });
 
   // site := Identifier selectors?
@@ -243,7 +284,7 @@ class PtchParser extends CstParser {
     this.SUBRULE(this.selectorValue);
   });
 
-  // selectorValue := '*' | 'prompt' | 'new' | StringLiteral | signedNumber ('..' signedNumber)?
+  // selectorValue := '*' | 'prompt' | 'new' | StringLiteral | numberOrName ('..' numberOrName)?
   // Every key accepts every form here; which key takes which is a check, with a clearer message than a parse error.
   readonly selectorValue = this.RULE("selectorValue", () => {
     this.OR([
@@ -253,14 +294,25 @@ class PtchParser extends CstParser {
       { ALT: () => this.CONSUME(StringLiteral) },
       {
         ALT: () => {
-          this.SUBRULE(this.signedNumber);
+          this.SUBRULE(this.numberOrName);
           this.OPTION(() => {
             this.CONSUME(DotDot);
-            this.SUBRULE2(this.signedNumber);
+            this.SUBRULE2(this.numberOrName);
           });
         },
       },
     ]);
+  });
+
+  // numberOrName := signedNumber | Identifier
+  // Where a number may stand, so may the name of a parameter or sweep variable.
+  readonly numberOrName = this.RULE("numberOrName", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.signedNumber) }, { ALT: () => this.CONSUME(Identifier) }]);
+  });
+
+  // stringOrName := StringLiteral | Identifier
+  readonly stringOrName = this.RULE("stringOrName", () => {
+    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(Identifier) }]);
   });
 
   // signedNumber := '-'? Numeral
@@ -337,6 +389,8 @@ export interface StatementCst extends CstNode {
   children: {
     modelStatement?: ModelStatementCst[];
     promptStatement?: PromptStatementCst[];
+    paramStatement?: ParamStatementCst[];
+    sweepStatement?: SweepStatementCst[];
     letStatement?: LetStatementCst[];
     patchStatement?: PatchStatementCst[];
     addStatement?: AddStatementCst[];
@@ -355,7 +409,39 @@ export interface ModelStatementCst extends CstNode {
 
 export interface PromptStatementCst extends CstNode {
   name: "promptStatement";
-  children: { Prompt?: IToken[]; Identifier?: IToken[]; Equals?: IToken[]; StringLiteral?: IToken[] };
+  children: { Prompt?: IToken[]; Identifier?: IToken[]; Equals?: IToken[]; stringOrName?: StringOrNameCst[] };
+}
+
+export interface ParamStatementCst extends CstNode {
+  name: "paramStatement";
+  children: { Param?: IToken[]; Identifier?: IToken[]; Equals?: IToken[]; literal?: LiteralCst[] };
+}
+
+export interface SweepStatementCst extends CstNode {
+  name: "sweepStatement";
+  children: {
+    Sweep?: IToken[];
+    Identifier?: IToken[];
+    In?: IToken[];
+    sweepRange?: SweepRangeCst[];
+    sweepList?: SweepListCst[];
+  };
+}
+
+export interface SweepRangeCst extends CstNode {
+  name: "sweepRange";
+  /** `signedNumber` holds the two ends. */
+  children: { signedNumber?: SignedNumberCst[]; DotDot?: IToken[] };
+}
+
+export interface SweepListCst extends CstNode {
+  name: "sweepList";
+  children: { LeftBracket?: IToken[]; literal?: LiteralCst[]; Comma?: IToken[]; RightBracket?: IToken[] };
+}
+
+export interface LiteralCst extends CstNode {
+  name: "literal";
+  children: { signedNumber?: SignedNumberCst[]; StringLiteral?: IToken[] };
 }
 
 export interface LetStatementCst extends CstNode {
@@ -436,12 +522,12 @@ export interface GenerateStatementCst extends CstNode {
   name: "generateStatement";
   children: {
     Generate?: IToken[];
-    Integer?: IToken[];
+    numberOrName?: NumberOrNameCst[];
     From?: IToken[];
     Identifier?: IToken[];
     samplingClause?: SamplingClauseCst[];
     Stop?: IToken[];
-    StringLiteral?: IToken[];
+    stringOrName?: StringOrNameCst[];
   };
 }
 
@@ -452,7 +538,7 @@ export interface SamplingClauseCst extends CstNode {
 
 export interface SamplingOptionCst extends CstNode {
   name: "samplingOption";
-  children: { Identifier?: IToken[]; Equals?: IToken[]; signedNumber?: SignedNumberCst[] };
+  children: { Identifier?: IToken[]; Equals?: IToken[]; numberOrName?: NumberOrNameCst[] };
 }
 
 export interface SiteCst extends CstNode {
@@ -482,15 +568,25 @@ export interface SelectorCst extends CstNode {
 
 export interface SelectorValueCst extends CstNode {
   name: "selectorValue";
-  /** `signedNumber` holds one number, or the two ends of a span. */
+  /** `numberOrName` holds one value, or the two ends of a span. */
   children: {
     Star?: IToken[];
     Prompt?: IToken[];
     New?: IToken[];
     StringLiteral?: IToken[];
-    signedNumber?: SignedNumberCst[];
+    numberOrName?: NumberOrNameCst[];
     DotDot?: IToken[];
   };
+}
+
+export interface NumberOrNameCst extends CstNode {
+  name: "numberOrName";
+  children: { signedNumber?: SignedNumberCst[]; Identifier?: IToken[] };
+}
+
+export interface StringOrNameCst extends CstNode {
+  name: "stringOrName";
+  children: { StringLiteral?: IToken[]; Identifier?: IToken[] };
 }
 
 export interface SignedNumberCst extends CstNode {

@@ -136,9 +136,15 @@ describe("checks", () => {
     expect(expectError('model "m"\ngenerate 1 from p', "PTCH2001").message).toBe("no prompt named 'p'");
   });
 
-  it.each(["0", "000"])("rejects a generate count of %s", (count) => {
+  it.each(["0", "000", "-5"])("rejects a generate count of %s", (count) => {
     expect(expectError(`${header}generate ${count} from story`, "PTCH3003", "3:10").message).toBe(
       `generate count must be at least 1, got ${count}`,
+    );
+  });
+
+  it.each(["2.5", "1e2"])("rejects a generate count of %s, which is not written as an integer", (count) => {
+    expect(expectError(`${header}generate ${count} from story`, "PTCH3005", "3:10").message).toBe(
+      `generate count must be an integer, got ${count}`,
     );
   });
 
@@ -186,6 +192,18 @@ describe("checks", () => {
       'zero attn_out[L=1, pos="x"] in q',
       "mean mlp_hidden[L=1, pos=*] in p over q, p",
       "mean resdi[l=1.5, pos=3..1] in p over",
+      "param l = 1",
+      'param w = "x"',
+      "param t = -0.5",
+      "sweep s in [0, 2]",
+      "sweep n in -1..2",
+      'sweep e in ["", 1]',
+      "sweep e in []",
+      "prompt r = w",
+      "zero resid[L=l, pos=s..1] in p",
+      "add l * -t to resid[L=s, pos=w] in q",
+      "patch resid[L=1] from p[pos=0..s] into q[pos=n..2]",
+      "generate n from r sample temperature=t top_k=s stop w",
     );
     const separator = fc.constantFrom("\n", ";", " ", "");
     fc.assert(
@@ -763,6 +781,409 @@ describe("intervention checks", () => {
       "PTCH3109 4:32",
       "PTCH2001 4:46",
     ]);
+  });
+});
+
+/** The steps and parameters of a valid program, without source locations. */
+function templateOf(source: string): Pick<Plan, "params" | "sweeps" | "prompts"> & { steps: unknown[] } {
+  const { params, sweeps, prompts } = expectValid(source);
+  return { params, sweeps, prompts, steps: stepsOf(source) };
+}
+
+describe("parameter plans", () => {
+  it("declares parameters and sweeps in source order, each typed by its values", () => {
+    const { params, sweeps } = templateOf(
+      experiment(
+        "param l = 3",
+        "param alpha = 0.5",
+        'param who = "Lily"',
+        "param back = -2",
+        "sweep layer in 0..2",
+        "sweep factor in [1, 2.5, -1]",
+        "sweep whole in [2, 3.0e0]",
+        'sweep name in ["Lily", "Tom"]',
+        "sweep down in -3..-1",
+        "zero z[L=l, head=layer, pos=back] in a",
+        "scale z[L=1, pos=down..-1] in a by alpha * factor",
+        "zero resid[L=2, pos=name] in a",
+        "scale resid[L=0, pos=who] in a by whole",
+      ),
+    );
+    expect(params).toEqual([
+      { name: "l", type: "int", default: 3 },
+      { name: "alpha", type: "float", default: 0.5 },
+      { name: "who", type: "string", default: "Lily" },
+      { name: "back", type: "int", default: -2 },
+    ]);
+    expect(sweeps).toEqual([
+      { name: "layer", type: "int", values: [0, 1, 2] },
+      { name: "factor", type: "float", values: [1, 2.5, -1] },
+      { name: "whole", type: "float", values: [2, 3] },
+      { name: "name", type: "string", values: ["Lily", "Tom"] },
+      { name: "down", type: "int", values: [-3, -2, -1] },
+    ]);
+  });
+
+  it("writes a reference wherever a parameter stands for a literal", () => {
+    const plan = templateOf(
+      [
+        'model "m"',
+        "param l = 1; param h = 0; param p = -1; param n = 5; param t = 0.8; param k = 40; param s = 3",
+        'param who = "Lily"; param end = "."; param alpha = 0.5',
+        "prompt a = who",
+        "patch z[L=l, head=h, pos=p] from a into a[pos=p..s]",
+        "add alpha * resid[L=l, pos=0..s] of a - -alpha to resid[L=1, pos=who] in a",
+        "generate n from a sample temperature=t top_k=k seed=s stop end",
+      ].join("\n"),
+    );
+    const ref = (param: string) => ({ param });
+    expect(plan.prompts).toEqual([{ name: "a", text: ref("who") }]);
+    expect(plan.steps).toEqual([
+      {
+        kind: "patch",
+        sourcePrompt: "a",
+        source: { site: "z", layer: ref("l"), head: ref("h"), positions: { kind: "index", index: ref("p") } },
+        prompt: "a",
+        site: {
+          site: "z",
+          layer: ref("l"),
+          head: ref("h"),
+          positions: { kind: "range", from: ref("p"), to: ref("s") },
+        },
+      },
+      {
+        kind: "add",
+        prompt: "a",
+        site: { site: "resid", layer: 1, positions: { kind: "text", text: ref("who") } },
+        value: {
+          kind: "binary",
+          op: "-",
+          left: {
+            kind: "binary",
+            op: "*",
+            left: { kind: "number", value: ref("alpha") },
+            right: {
+              kind: "activation",
+              prompt: "a",
+              site: { site: "resid", layer: ref("l"), positions: { kind: "range", from: 0, to: ref("s") } },
+            },
+          },
+          right: { kind: "negate", operand: { kind: "number", value: ref("alpha") } },
+        },
+      },
+      {
+        kind: "generate",
+        prompt: "a",
+        maxNewTokens: ref("n"),
+        sampling: { kind: "sample", temperature: ref("t"), topK: ref("k"), seed: ref("s") },
+        stop: ref("end"),
+      },
+    ]);
+  });
+
+  it("lets a parameter be used above its declaration, like a prompt", () => {
+    expect(templateOf(experiment("zero resid[L=l] in a", "param l = 2")).steps[0]).toMatchObject({
+      site: { layer: { param: "l" } },
+    });
+  });
+
+  it("keeps a repeated sweep value, warning that its runs repeat", () => {
+    const source = experiment("sweep l in [1, 2, 1]", "zero resid[L=l] in a");
+    const { plan, diagnostics } = compile(source);
+    expect(plan?.sweeps).toEqual([{ name: "l", type: "int", values: [1, 2, 1] }]);
+    expect(diagnostics).toMatchObject([
+      { code: "PTCH3017", severity: "warning", message: "1 is already in the sweep, so its runs repeat" },
+    ]);
+    expect(located(source)).toEqual(["PTCH3017 4:19"]);
+    expect(diagnostics[0]!.related?.map((related) => position(related.range))).toEqual(["4:13"]);
+  });
+
+  it.each([
+    ["param l = 1", "PTCH2017 4:7", "parameter 'l' is never used"],
+    ["sweep l in 0..1", "PTCH2017 4:7", "sweep variable 'l' is never used"],
+  ])("warns about an unused %s without stopping compilation", (statement, expected, message) => {
+    const { plan, diagnostics } = compile(experiment(statement));
+    expect(plan).toBeDefined();
+    expect(located(experiment(statement))).toEqual([expected]);
+    expect(diagnostics[0]).toMatchObject({ severity: "warning", message });
+  });
+
+  it("counts a parameter suggested for a misspelt name as used", () => {
+    expect(located(experiment("param layer = 1", "zero resid[L=layr] in a"))).toEqual(["PTCH2014 5:14"]);
+    expect(located(experiment("param alpha = 1", "add alhpa to resid[L=0] in a"))).toEqual(["PTCH2007 5:5"]);
+  });
+});
+
+describe("parameter checks", () => {
+  it.each([
+    ["a name that no parameter has", ["zero resid[L=l] in b"], "PTCH2014 4:14", "no parameter named 'l'"],
+    [
+      "a misspelt parameter",
+      ["param layer = 1", "zero resid[L=layr] in b"],
+      "PTCH2014 5:14",
+      "no parameter named 'layr'; did you mean 'layer'?",
+    ],
+    [
+      "a prompt where a parameter belongs",
+      ["zero resid[L=0, pos=a] in b"],
+      "PTCH2014 4:21",
+      "no parameter named 'a'; 'a' is a prompt, not a parameter",
+    ],
+    [
+      "a capture where a parameter belongs",
+      ["export let x = resid[L=0] of a", "zero resid[L=x] in b"],
+      "PTCH2014 5:14",
+      "no parameter named 'x'; 'x' is a capture, not a parameter",
+    ],
+    ["an undefined generate count", ["generate n from a"], "PTCH2014 4:10", "no parameter named 'n'"],
+    ["an undefined sampling option", ["generate 1 from a sample seed=s"], "PTCH2014 4:31", "no parameter named 's'"],
+    ["an undefined stop text", ["generate 1 from a stop s"], "PTCH2014 4:24", "no parameter named 's'"],
+    ["an undefined prompt text", ["prompt c = who", "generate 1 from c"], "PTCH2014 4:12", "no parameter named 'who'"],
+    [
+      "a misspelt name in a value, suggesting a parameter",
+      ["param alpha = 0.5", "add alhpa to resid[L=0] in b"],
+      "PTCH2007 5:5",
+      "no capture named 'alhpa'; did you mean 'alpha'?",
+    ],
+    [
+      "a parameter where a prompt belongs",
+      ["param n = 1", "generate n from n"],
+      "PTCH2001 5:17",
+      "no prompt named 'n'; 'n' is a parameter, not a prompt",
+    ],
+    [
+      "a name declared twice",
+      ["param l = 1", "sweep l in 0..1", "zero resid[L=l] in b"],
+      "PTCH2015 5:7",
+      "'l' is already declared",
+    ],
+    [
+      "a parameter named like a prompt",
+      ["param a = 1"],
+      "PTCH2016 4:7",
+      "'a' is already the name of a prompt; give the parameter another name",
+    ],
+    [
+      "a sweep variable named like a capture",
+      ["export let x = resid[L=0] of a", "sweep x in 0..1"],
+      "PTCH2016 5:7",
+      "'x' is already the name of a capture; give the sweep variable another name",
+    ],
+    [
+      "a float parameter as a layer",
+      ["param x = 1.5", "zero resid[L=x] in b"],
+      "PTCH3012 5:14",
+      "'x' is a float parameter, but L must be an integer",
+    ],
+    [
+      "a sweep of ints and floats as a head",
+      ["sweep x in [1, 2.5]", "zero z[L=0, head=x] in b"],
+      "PTCH3012 5:18",
+      "'x' is a float sweep variable, but head must be an integer",
+    ],
+    [
+      "a float parameter as a position",
+      ["param x = 1.5", "zero resid[L=0, pos=x] in b"],
+      "PTCH3012 5:21",
+      "'x' is a float parameter, but pos must be an integer or a string",
+    ],
+    [
+      "a string parameter as a span's end",
+      ['param x = "b"', "zero resid[L=0, pos=0..x] in b"],
+      "PTCH3012 5:24",
+      "'x' is a string parameter, but pos must be an integer",
+    ],
+    [
+      "a string sweep variable in a value",
+      ['sweep s in ["u", "v"]', "scale resid[L=0] in b by s"],
+      "PTCH3012 5:26",
+      "'s' is a string sweep variable, but a value must be a number",
+    ],
+    [
+      "a float parameter as the generate count",
+      ["param n = 2.0", "generate n from b"],
+      "PTCH3012 5:10",
+      "'n' is a float parameter, but the generate count must be an integer",
+    ],
+    [
+      "a float parameter as top_k",
+      ["param k = 4e1", "generate 1 from b sample top_k=k"],
+      "PTCH3012 5:32",
+      "'k' is a float parameter, but top_k must be an integer",
+    ],
+    [
+      "a string parameter as the temperature",
+      ['param t = "hot"', "generate 1 from b sample temperature=t"],
+      "PTCH3012 5:38",
+      "'t' is a string parameter, but temperature must be a number",
+    ],
+    [
+      "an int parameter as the stop text",
+      ["param s = 1", "generate 1 from b stop s"],
+      "PTCH3012 5:24",
+      "'s' is an int parameter, but the stop text must be a string",
+    ],
+    [
+      "an int parameter as a prompt's text",
+      ["param s = 1", "prompt c = s", "generate 1 from c"],
+      "PTCH3012 5:12",
+      "'s' is an int parameter, but a prompt's text must be a string",
+    ],
+    [
+      "a parameter as the layer of resid_post",
+      ["param l = 1", "zero resid_post[L=l] in b"],
+      "PTCH3013 5:19",
+      "the layer of resid_post can't be a parameter: resid_post[L=n] is resid[L=n+1], which a plan can't express; select resid[L=…] instead",
+    ],
+    [
+      "a sweep range running backwards",
+      ["sweep l in 3..1", "zero resid[L=l] in b"],
+      "PTCH3014 4:12",
+      "sweep range 3..1 runs backwards, so it has no values",
+    ],
+    [
+      "a sweep range with a decimal end",
+      ["sweep l in 0..2.5", "zero resid[L=l] in b"],
+      "PTCH3005 4:15",
+      "a sweep range's end must be an integer, got 2.5",
+    ],
+    ["an empty sweep", ["sweep l in []", "zero resid[L=l] in b"], "PTCH3015 4:12", "a sweep needs at least one value"],
+    [
+      "a sweep of numbers and strings",
+      ['sweep l in [1, "2"]', "zero resid[L=l] in b"],
+      "PTCH3016 4:16",
+      `a sweep's values must be all numbers or all strings: "2" is a string, but 1 is a number`,
+    ],
+    [
+      "a sweep range too large",
+      ["sweep l in 0..10000", "zero resid[L=l] in b"],
+      "PTCH3018 4:12",
+      "a sweep of 10001 values is too large; a sweep has at most 10000",
+    ],
+    [
+      "a default too large",
+      ["param x = 1e999", "scale resid[L=0] in b by x"],
+      "PTCH3006 4:11",
+      "a parameter's default must be finite, got 1e999",
+    ],
+    [
+      "a sweep value too large",
+      ["sweep x in [1, -1e999]", "scale resid[L=0] in b by x"],
+      "PTCH3006 4:16",
+      "a sweep value must be finite, got -1e999",
+    ],
+  ])("reports %s", (_, statements, expected, message) => {
+    const source = experiment(...statements);
+    expect(located(source)).toEqual([expected]);
+    expect(compile(source).diagnostics[0]!.message).toBe(message);
+  });
+
+  it("points a repeated declaration and a taken name at the first", () => {
+    const repeated = expectError(experiment("param l = 1", "param l = 2", "zero resid[L=l] in b"), "PTCH2015");
+    expect(repeated.related?.map((related) => [related.message, position(related.range)])).toEqual([
+      ["'l' is first declared here", "4:7"],
+    ]);
+    const taken = expectError(experiment("sweep b in 0..1"), "PTCH2016");
+    expect(taken.related?.map((related) => [related.message, position(related.range)])).toEqual([
+      ["the prompt 'b' is defined here", "3:8"],
+    ]);
+  });
+
+  it("checks a parameter of the wrong type where it is used, not its values there", () => {
+    expect(located(experiment("param x = -1.5", "zero resid[L=x] in b"))).toEqual(["PTCH3012 5:14"]);
+    expect(located(experiment("param x = 2.5", "param t = -1", "generate x from b sample temperature=t"))).toEqual([
+      "PTCH3012 6:10",
+      "PTCH3006 6:38",
+    ]);
+  });
+});
+
+describe("checks of the values parameters take", () => {
+  it.each([
+    [
+      "a negative layer in a sweep",
+      ["sweep l in -1..3", "patch resid[L=l, pos=-2] from a into b"],
+      "PTCH3006 5:15",
+      "L must be at least 0, got -1 (when l = -1)",
+    ],
+    [
+      "the first of several bad values, once",
+      ["sweep l in -3..3", "zero resid[L=l] in b"],
+      "PTCH3006 5:14",
+      "L must be at least 0, got -3 (when l = -3)",
+    ],
+    [
+      "a negative head by default",
+      ["param h = -2", "zero z[L=0, head=h] in b"],
+      "PTCH3006 5:18",
+      "head must be at least 0, got -2 (when h = -2)",
+    ],
+    [
+      "a temperature out of range by default",
+      ["param t = -1", "generate 1 from b sample temperature=t"],
+      "PTCH3006 5:38",
+      "temperature must be at least 0, got -1 (when t = -1)",
+    ],
+    [
+      "a top_p out of range in a sweep",
+      ["sweep p in [0.5, 1.5]", "generate 1 from b sample top_p=p"],
+      "PTCH3006 5:32",
+      "top_p must be greater than 0 and at most 1, got 1.5 (when p = 1.5)",
+    ],
+    [
+      "a generate count below 1 in a sweep",
+      ["sweep n in [0, 5]", "generate n from b"],
+      "PTCH3003 5:10",
+      "generate count must be at least 1, got 0 (when n = 0)",
+    ],
+    [
+      "an empty stop text in a sweep",
+      ['sweep s in ["", "."]', "generate 1 from b stop s"],
+      "PTCH3011 5:24",
+      'the stop text is empty, so generation would stop after the first token (when s = "")',
+    ],
+    [
+      "a span running backwards for some values",
+      ["sweep i in [0, 3]", "sweep j in [1, 4]", "zero resid[L=0, pos=i..j] in b"],
+      "PTCH3104 6:21",
+      "position range 3..1 runs backwards (when i = 3, j = 1)",
+    ],
+    [
+      "a span running backwards, naming only the parameters in it",
+      ["sweep l in 0..1", "sweep p in [1, 5]", "zero resid[L=l, pos=p..2] in b"],
+      "PTCH3104 6:21",
+      "position range 5..2 runs backwards (when p = 5)",
+    ],
+    [
+      "patch spans of unequal length for some values",
+      ["sweep n in 1..2", "patch resid[L=1] from a[pos=0..n] into b[pos=0..1]"],
+      "PTCH3106 5:42",
+      "spans of unequal length: 3 positions against 2 (when n = 2)",
+    ],
+    [
+      "a span patched into generated positions",
+      ["param n = 2", "patch resid[L=1] from a[pos=0..n] into b[pos=new]"],
+      "PTCH3108 5:42",
+      expect.stringMatching(/^generated positions take a single vector, but the value has 3; .* \(when n = 2\)$/),
+    ],
+  ])("reports %s", (_, statements, expected, message) => {
+    const source = experiment(...statements);
+    expect(located(source)).toEqual([expected]);
+    expect(compile(source).diagnostics[0]!.message).toEqual(message);
+  });
+
+  it.each([
+    ["every value of a sweep in range", ["sweep l in 0..3", "zero resid[L=l] in b"]],
+    ["a span whose ends move together", ["sweep s in 0..2", "patch resid[L=1] from a[pos=s..s] into b[pos=s..s]"]],
+    [
+      "spans whose lengths agree for every value",
+      ["sweep n in 1..2", "patch resid[L=1] from a[pos=0..n] into b[pos=0..n]"],
+    ],
+    ["a negative default where any integer goes", ["param p = -2", "zero resid[L=0, pos=p] in b"]],
+    ["a string parameter as a position", ['param who = "c"', "zero resid[L=0, pos=who] in b"]],
+    ["an int parameter as a float", ["param t = 1", "generate 1 from b sample temperature=t top_p=t"]],
+  ])("accepts %s", (_, statements) => {
+    expectValid(experiment(...statements));
   });
 });
 

@@ -58,11 +58,14 @@ describe("statements", () => {
   });
 
   it("accepts names that merely start with a keyword, and underscores and digits in names", () => {
-    expect(statementsOf('prompt models = ""\nprompt into_2 = ""\nprompt _x9 = ""\nprompt fromage = ""')).toMatchObject([
+    expect(
+      statementsOf('prompt models = ""\nprompt into_2 = ""\nprompt _x9 = ""\nprompt fromage = ""\nprompt params = ""'),
+    ).toMatchObject([
       { name: { name: "models" } },
       { name: { name: "into_2" } },
       { name: { name: "_x9" } },
       { name: { name: "fromage" } },
+      { name: { name: "params" } },
     ]);
   });
 
@@ -253,6 +256,10 @@ describe("selectors", () => {
     ["prompt", { kind: "prompt" }],
     ["new", { kind: "new" }],
     ["*", { kind: "all" }],
+    ["p", { kind: "param", name: { name: "p" } }],
+    ["a..b", { kind: "span", from: { name: "a" }, to: { name: "b" } }],
+    ["-3..b", { kind: "span", from: { value: -3 }, to: { name: "b" } }],
+    ["a..-1", { kind: "span", from: { name: "a" }, to: { value: -1 } }],
   ])("parses pos=%s", (written, value) => {
     expect(selectorValue(written)).toMatchObject(value);
   });
@@ -372,9 +379,9 @@ describe("intervention syntax errors", () => {
     [
       "patch resid[L=] from a into b",
       "PTCH1001 1:15",
-      "expected '*', 'prompt', 'new', a string, '-' or a number after '=', found ']'",
+      "expected '*', 'prompt', 'new', a string, '-', a number or a name after '=', found ']'",
     ],
-    ["patch resid[L=1..] from a into b", "PTCH1001 1:18", "expected a number after '..', found ']'"],
+    ["patch resid[L=1..] from a into b", "PTCH1001 1:18", "expected '-', a number or a name after '..', found ']'"],
     ["patch resid[L=1] from a", "PTCH1001 1:24", "expected 'into' after 'a', found the end of the file"],
     ["patch resid[L=1] into b", "PTCH1001 1:18", "expected 'from' after ']', found 'into'"],
     ["patch from a into b", "PTCH1004 1:7", "'from' is a reserved word and can't be used as a name"],
@@ -404,9 +411,9 @@ describe("intervention syntax errors", () => {
       "PTCH1001 1:37",
       "expected '=' after 'temperature', found the end of the file",
     ],
-    ["generate 5 from p sample seed=x", "PTCH1001 1:31", "expected a number after '=', found 'x'"],
+    ["generate 5 from p sample seed=-x", "PTCH1001 1:32", "expected a number after '-', found 'x'"],
     ["generate 5 from p sample seed=1 x", "PTCH1001 1:34", "expected '=' after 'x', found the end of the file"],
-    ["generate 5 from p stop", "PTCH1001 1:23", "expected a string after 'stop', found the end of the file"],
+    ["generate 5 from p stop", "PTCH1001 1:23", "expected a string or a name after 'stop', found the end of the file"],
     [
       'generate 5 from p stop "x" sample',
       "PTCH1003 1:28",
@@ -450,6 +457,112 @@ describe("intervention syntax errors", () => {
     if (zero?.kind !== "zero" || scale?.kind !== "scale") throw new Error("expected the zero and scale statements");
     expect(span(zero.site.range)).toBe("1:6-1:15");
     expect(span(scale.range)).toBe("2:1-2:27");
+  });
+});
+
+describe("parameters and sweeps", () => {
+  it("parses a parameter of each type, a negative default included", () => {
+    expect(statementsOf('param l = 3\nparam alpha = 0.5\nparam who = "Lily"\nparam back = -2')).toMatchObject([
+      { kind: "param", name: { name: "l" }, default: { value: 3, text: "3" } },
+      { kind: "param", name: { name: "alpha" }, default: { value: 0.5, text: "0.5" } },
+      { kind: "param", name: { name: "who" }, default: { value: "Lily" } },
+      { kind: "param", name: { name: "back" }, default: { value: -2, text: "-2" } },
+    ]);
+  });
+
+  it("parses a sweep over a range or a list, and an empty list for the checks to report", () => {
+    expect(
+      statementsOf('sweep l in 0..5\nsweep p in -3..-1\nsweep x in [1, 2.5, -3]\nsweep s in ["a", "b"]\nsweep e in []'),
+    ).toMatchObject([
+      { kind: "sweep", name: { name: "l" }, values: { kind: "range", from: { value: 0 }, to: { value: 5 } } },
+      { kind: "sweep", values: { kind: "range", from: { value: -3, text: "-3" }, to: { value: -1 } } },
+      { kind: "sweep", values: { kind: "list", items: [{ value: 1 }, { value: 2.5 }, { value: -3, text: "-3" }] } },
+      { kind: "sweep", values: { kind: "list", items: [{ value: "a" }, { value: "b" }] } },
+      { kind: "sweep", values: { kind: "list", items: [] } },
+    ]);
+  });
+
+  it.each([
+    ["param l = -2", "1:1-1:13", "1:11-1:13"],
+    ['param who = "Lily"', "1:1-1:19", "1:13-1:19"],
+    ["sweep l in 0..5", "1:1-1:16", "1:12-1:16"],
+    ['sweep s in ["a", "b"]', "1:1-1:22", "1:12-1:22"],
+    ["sweep e in [ ]", "1:1-1:15", "1:12-1:15"],
+  ])("locates %s at %s, its value at %s", (source, statementRange, valueRange) => {
+    const statement = statementOf(source);
+    if (statement.kind !== "param" && statement.kind !== "sweep") throw new Error("expected a param or a sweep");
+    expect(span(statement.range)).toBe(statementRange);
+    expect(span((statement.kind === "param" ? statement.default : statement.values).range)).toBe(valueRange);
+  });
+
+  it("parses names where literals may stand: selectors, counts, sampling options, stop and prompt texts", () => {
+    expect(
+      statementsOf(
+        "prompt p = who\nzero z[L=l, head=h, pos=s] in p\ngenerate n from p sample temperature=t seed=7 stop s",
+      ),
+    ).toMatchObject([
+      { kind: "prompt", name: { name: "p" }, text: { name: "who" } },
+      {
+        kind: "zero",
+        site: {
+          selectors: [
+            { key: { name: "L" }, value: { kind: "param", name: { name: "l" } } },
+            { key: { name: "head" }, value: { kind: "param", name: { name: "h" } } },
+            { key: { name: "pos" }, value: { kind: "param", name: { name: "s" } } },
+          ],
+        },
+      },
+      {
+        kind: "generate",
+        count: { name: "n" },
+        prompt: { name: "p" },
+        sampling: { options: [{ value: { name: "t" } }, { value: { value: 7 } }] },
+        stop: { name: "s" },
+      },
+    ]);
+  });
+
+  it("parses a name in a value as a reference, which the checks resolve to a parameter or a capture", () => {
+    expect(valueOf("alpha * x")).toBe("(alpha * x)");
+    expect(statementOf("add alpha to resid[L=0] in p")).toMatchObject({
+      value: { kind: "capture", name: { name: "alpha" } },
+    });
+  });
+
+  it("locates names standing for literals", () => {
+    const [prompt, generate] = statementsOf("prompt p = who\ngenerate n from p stop s");
+    if (prompt?.kind !== "prompt" || generate?.kind !== "generate") throw new Error("unexpected statement kinds");
+    expect([prompt.range, prompt.text.range, generate.count.range, generate.range].map(span)).toEqual([
+      "1:1-1:15",
+      "1:12-1:15",
+      "2:10-2:11",
+      "2:1-2:25",
+    ]);
+  });
+
+  it.each([
+    ["param x", "PTCH1001 1:8", "expected '=' after 'x', found the end of the file"],
+    ["param x = y", "PTCH1001 1:11", "expected '-', a number or a string after '=', found 'y'"],
+    ["param = 1", "PTCH1001 1:7", "expected a name after 'param', found '='"],
+    ['param x = -"a"', "PTCH1001 1:12", "expected a number after '-', found the string \"a\""],
+    ["sweep", "PTCH1001 1:6", "expected a name after 'sweep', found the end of the file"],
+    ["sweep in in 0..1", "PTCH1004 1:7", "'in' is a reserved word and can't be used as a name"],
+    ["sweep l 0..1", "PTCH1001 1:9", "expected 'in' after 'l', found '0'"],
+    ["sweep l in", "PTCH1001 1:11", "expected '-', a number or '[' after 'in', found the end of the file"],
+    ["sweep l in a..b", "PTCH1001 1:12", "expected '-', a number or '[' after 'in', found 'a'"],
+    ["sweep l in 1..", "PTCH1001 1:15", "expected a number after '..', found the end of the file"],
+    ["sweep l in 1", "PTCH1001 1:13", "expected '..' after '1', found the end of the file"],
+    ["sweep l in [1,]", "PTCH1001 1:15", "expected '-', a number or a string after ',', found ']'"],
+    ["sweep l in [1 2]", "PTCH1001 1:15", "expected ']' after '1', found '2'"],
+    ["sweep l in [x]", "PTCH1001 1:13", "expected ']' after '[', found 'x'"],
+    ["sweep l in 0..1..2", "PTCH1003 1:16", "expected a newline or ';' after the statement, found '..'"],
+    ["zero resid[L=-l] in p", "PTCH1001 1:15", "expected a number after '-', found 'l'"],
+    ["generate 1 from p stop 5", "PTCH1001 1:24", "expected a string or a name after 'stop', found '5'"],
+    ['generate "n" from p', "PTCH1001 1:10", `expected '-', a number or a name after 'generate', found the string "n"`],
+  ])("%j → %s", (source, expected, message) => {
+    const { diagnostics } = parse(source);
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([expected]);
+    expect(diagnostics[0]).toMatchObject({ severity: "error", message });
   });
 });
 
@@ -564,10 +677,9 @@ describe("source ranges", () => {
 
 describe("reserved words", () => {
   const keywords = ["model", "prompt", "generate", "from", "patch", "into", "export", "let", "of", "add", "to", "set"];
-  const moreKeywords = ["scale", "by", "zero", "mean", "over", "in", "new", "sample", "stop"];
-  const reservedForLater = ["param", "sweep"];
+  const moreKeywords = ["scale", "by", "zero", "mean", "over", "in", "new", "sample", "stop", "param", "sweep"];
 
-  it.each([...keywords, ...moreKeywords, ...reservedForLater])("rejects '%s' as a prompt name", (word) => {
+  it.each([...keywords, ...moreKeywords])("rejects '%s' as a prompt name", (word) => {
     const { diagnostics } = parse(`prompt ${word} = "x"`);
     expect(diagnostics).toMatchObject([
       { code: "PTCH1004", message: `'${word}' is a reserved word and can't be used as a name` },
@@ -581,7 +693,8 @@ describe("reserved words", () => {
 });
 
 describe("syntax errors", () => {
-  const expectedStatement = "expected a statement (model, prompt, let, patch, add, set, scale, zero, mean or generate)";
+  const expectedStatement =
+    "expected a statement (model, prompt, param, sweep, let, patch, add, set, scale, zero, mean or generate)";
 
   it.each([
     ["model", "PTCH1001 1:6", "expected a string after 'model', found the end of the file"],
@@ -589,23 +702,21 @@ describe("syntax errors", () => {
     ["model stories260K", "PTCH1001 1:7", "expected a string after 'model', found 'stories260K'"],
     ['prompt = "x"', "PTCH1001 1:8", "expected a name after 'prompt', found '='"],
     ['prompt p "x"', "PTCH1001 1:10", `expected '=' after 'p', found the string "x"`],
-    ["prompt p = 5", "PTCH1001 1:12", "expected a string after '=', found '5'"],
-    ["generate many from p", "PTCH1001 1:10", "expected an integer after 'generate', found 'many'"],
+    ["prompt p = 5", "PTCH1001 1:12", "expected a string or a name after '=', found '5'"],
+    ["generate from p", "PTCH1001 1:10", "expected '-', a number or a name after 'generate', found 'from'"],
     ["generate 5 p", "PTCH1001 1:12", "expected 'from' after '5', found 'p'"],
     ["generate 5 from", "PTCH1001 1:16", "expected a name after 'from', found the end of the file"],
     ["generate 5 from 6", "PTCH1001 1:17", "expected a name after 'from', found '6'"],
     ["story", "PTCH1002 1:1", `${expectedStatement}, found 'story'`],
     ['= "x"', "PTCH1002 1:1", `${expectedStatement}, found '='`],
     ['"stray"', "PTCH1002 1:1", `${expectedStatement}, found the string "stray"`],
-    ["sweep", "PTCH1002 1:1", `${expectedStatement}, found 'sweep'`],
+    ["from", "PTCH1002 1:1", `${expectedStatement}, found 'from'`],
     ['model "m" "n"', "PTCH1003 1:11", `expected a newline or ';' after the statement, found the string "n"`],
     ["generate 1 from p q", "PTCH1003 1:19", "expected a newline or ';' after the statement, found 'q'"],
     ['model "m" = 1\nprompt p = ""', "PTCH1003 1:11", "expected a newline or ';' after the statement, found '='"],
     ['model @"m"', "PTCH1005 1:7", "unexpected character '@'"],
     ['model "m" $$', "PTCH1005 1:11", "unexpected character '$'"],
     ['model "m"\f', "PTCH1005 1:10", "unexpected character U+000C"],
-    ["generate -5 from p", "PTCH1001 1:10", "expected an integer after 'generate', found '-'"],
-    ["generate 2.5 from p", "PTCH1001 1:10", "expected an integer after 'generate', found '2.5'"],
     ["zero resid[L=1, pos=1.] in p", "PTCH1005 1:22", "unexpected character '.'"],
     [
       'prompt p = "abc',
@@ -643,14 +754,9 @@ describe("syntax errors", () => {
   });
 
   it("reports every syntax error in the file in one pass", () => {
-    const source = [
-      "model",
-      'prompt p "x"',
-      "generate x from p",
-      "junk",
-      'model "m" "n"',
-      'prompt q = "\\q\\u{}"',
-    ].join("\n");
+    const source = ["model", 'prompt p "x"', "generate from p", "junk", 'model "m" "n"', 'prompt q = "\\q\\u{}"'].join(
+      "\n",
+    );
     expect(problems(source)).toEqual([
       "PTCH1001 1:6",
       "PTCH1001 2:10",
@@ -664,7 +770,7 @@ describe("syntax errors", () => {
 
   it("reports one error per broken statement, not a cascade", () => {
     expect(problems('prompt model = "x" generate = 5')).toEqual(["PTCH1004 1:8"]);
-    expect(problems("generate x y z from p")).toEqual(["PTCH1001 1:10"]);
+    expect(problems("generate 1 x y z from p")).toEqual(["PTCH1001 1:12"]);
   });
 
   it("reports a misspelt keyword once, rather than reading the next word as a name", () => {
@@ -677,7 +783,7 @@ describe("syntax errors", () => {
 
   it("keeps the statements around the broken ones", () => {
     const { program } = parse(
-      'model "m"\nprompt = "lost"\nprompt kept = "k"\ngenerate x from kept\ngenerate 1 from kept',
+      'model "m"\nprompt = "lost"\nprompt kept = "k"\ngenerate from kept\ngenerate 1 from kept',
     );
     expect(program.statements.map((statement) => statement.kind)).toEqual(["model", "prompt", "generate"]);
   });
@@ -741,6 +847,12 @@ describe("robustness", () => {
     "scale v[L=1, head=0, pos=*] in other by -0.5; zero attn_out[L=1] in other",
     "mean mlp_hidden[L=3, pos=1..4] in other over story",
     'generate 5 from other sample temperature=0.8 top_k=40 top_p=0.95 seed=7 stop "."',
+    'param alpha = 0.5; param who = "Lily"; param n = -2',
+    'sweep l in 0..2; sweep p in [-2, -1]; sweep s in ["a", "b"]; sweep e in []',
+    "prompt named = who",
+    "patch resid[L=l, pos=p] from story into other[pos=n..-1]",
+    "add alpha * tom to z[L=l, head=n, pos=who] in other",
+    "generate n from other sample temperature=alpha seed=l stop s",
   ].join("\n");
 
   /** Characters that matter to the lexer, so mutations hit interesting cases more often than random text would. */
@@ -782,6 +894,7 @@ describe("robustness", () => {
       "generate",
       "from",
       "sweep",
+      "param",
       "patch",
       "into",
       "export",
@@ -802,6 +915,7 @@ describe("robustness", () => {
       "p",
       "resid",
       "L",
+      "x",
       "=",
       '"s"',
       '"',

@@ -1,0 +1,36 @@
+// Baselines for the golden cases in test/cases: for each NAME.ptch, the printed diagnostics of `ptch lint`
+// (NAME.errors.txt, absent when there are none) and, for files without errors, the emitted TypeScript module
+// (NAME.ts). The test writes what it produced to test/.baselines/local/; `npm run baseline-accept` copies
+// that over the references after you have read the diff.
+
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { generateModule } from "../../compiler/codegen.js";
+import { hasErrors } from "../../compiler/diagnostics.js";
+import { compile, formatDiagnostic } from "../../compiler/index.js";
+import { lint } from "../../runtime/lint.js";
+
+export const CASES_DIR = path.resolve(import.meta.dirname, "..", "cases");
+export const LOCAL_DIR = path.resolve(import.meta.dirname, "..", ".baselines", "local");
+
+export const caseNames = () =>
+  readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith(".ptch"))
+    .map((f) => f.slice(0, -".ptch".length))
+    .sort();
+
+/** The baseline files of one case, by file name; a file that should not exist is absent. */
+export async function baselinesOf(name: string, source: string): Promise<Record<string, string>> {
+  const file = `${name}.ptch`;
+  const diagnostics = await lint(source, { baseDir: CASES_DIR });
+  const outputs: Record<string, string> = {};
+  if (diagnostics.length > 0) outputs[`${name}.errors.txt`] = diagnostics.map((d) => formatDiagnostic(d, file, source) + "\n").join("");
+  const { plan } = compile(source);
+  if (plan && !hasErrors(diagnostics)) {
+    outputs[`${name}.ts`] = await generateModule(plan, { sourceName: file, sourceDir: CASES_DIR, outputDir: CASES_DIR });
+  }
+  return outputs;
+}
+
+/** The kinds of baseline file a case can have. */
+export const BASELINE_SUFFIXES = [".errors.txt", ".ts"];
