@@ -15,7 +15,7 @@ import {
 import { PlanRejectedError } from "./errors.js";
 import { Experiment } from "./experiment.js";
 import { Model } from "./model.js";
-import { checkPlanOnModel, tokenizePrompts } from "./plan-check.js";
+import { checkBoundPlans, tokenizePrompts } from "./plan-check.js";
 
 export interface RunOptions {
   /**
@@ -29,12 +29,16 @@ export interface RunOptions {
   params?: Readonly<Record<string, unknown>>;
 }
 
+/** Checks bound plans against the model; throws PlanRejectedError, with every diagnostic, if any does not fit. */
+function experimentsFor(points: readonly BoundPlan[], model: Model): Experiment[] {
+  const diagnostics = checkBoundPlans(points, model);
+  if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
+  return points.map((bound) => new Experiment(model, bound, tokenizePrompts(model.tokenizer, bound)));
+}
+
 /** Prepares a bound plan on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
 export function planExperiment(plan: BoundPlan, model: Model): Experiment {
-  const prompts = tokenizePrompts(model.tokenizer, plan);
-  const diagnostics = checkPlanOnModel(plan, model, prompts);
-  if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
-  return new Experiment(model, plan, prompts);
+  return experimentsFor([plan], model)[0]!;
 }
 
 /**
@@ -42,7 +46,7 @@ export function planExperiment(plan: BoundPlan, model: Model): Experiment {
  * before the first one runs.
  */
 export async function runPlanOnModel(plan: Plan, model: Model, params: RunOptions["params"] = {}): Promise<RunResult> {
-  const experiments = bindPlan(plan, params).map((bound) => planExperiment(bound, model));
+  const experiments = experimentsFor(bindPlan(plan, params), model);
   const runs: GenerationResult[] = [];
   const captures: CaptureResult[] = [];
   for (const experiment of experiments) {

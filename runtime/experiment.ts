@@ -127,13 +127,22 @@ export class Experiment {
   }
 
   /** The selection's site (and head) of `prompt`'s run as it stands now, at absolute positions. */
-  private async readAt(selection: SiteSelection, prompt: string, positions: readonly number[]): Promise<Float32Array[]> {
+  private async readAt(
+    selection: SiteSelection,
+    prompt: string,
+    positions: readonly number[],
+  ): Promise<Float32Array[]> {
     const site = activationSite(selection);
     const applied = this.interventions.get(prompt)!.length;
     const key = `${prompt}\u0000${applied}\u0000${siteId(site)}`;
     let activations = this.sourceRuns.get(key);
     if (!activations) {
-      const outputs = await forwardFull(this.model, [this.prompts.get(prompt)!.tokens], [{ interventions: this.tableFor(prompt) }], [site]);
+      const outputs = await forwardFull(
+        this.model,
+        [this.prompts.get(prompt)!.tokens],
+        [{ interventions: this.tableFor(prompt) }],
+        [site],
+      );
       activations = capturedActivation(outputs, site).data;
       this.sourceRuns.set(key, activations);
     }
@@ -185,11 +194,7 @@ export class Experiment {
     this.interventions.get(prompt)!.push((table) => table.add(site, width, rows, (which) => affines.get(which)!));
   }
 
-  private async runStep(
-    step: PlanStep,
-    pending: PreparedGeneration[],
-    captures: CaptureResult[],
-  ) {
+  private async runStep(step: PlanStep, pending: PreparedGeneration[], captures: CaptureResult[]) {
     const ZERO: Value = { kind: "scalar", value: 0 };
     const ONE: Value = { kind: "scalar", value: 1 };
     switch (step.kind) {
@@ -267,7 +272,20 @@ export class Experiment {
   /** Runs the experiment; all generations share one batch. */
   async run(): Promise<ExperimentOutput> {
     const { generations, captures } = await this.prepare();
-    const outputs = generations.length === 0 ? [] : await generate(this.model, generations.map((g) => g.request));
-    return { generations: generations.map((g, i) => ({ step: g.step, promptTokens: g.request.promptTokens, output: outputs[i]! })), captures };
+    const outputs =
+      generations.length === 0
+        ? []
+        : await generate(
+            this.model,
+            generations.map((g) => g.request),
+          );
+    return {
+      generations: generations.map((g, i) => ({
+        step: g.step,
+        promptTokens: g.request.promptTokens,
+        output: outputs[i]!,
+      })),
+      captures,
+    };
   }
 }

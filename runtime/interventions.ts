@@ -119,5 +119,8 @@ export function slotFeeds(
  */
 export interface ActivationHook {
   site: ActivationSite;
-  fn: (activation: Float32Array, rows: { positions: readonly number[]; shape: readonly number[] }) => Float32Array | void;
+  fn: (
+    activation: Float32Array,
+    rows: { positions: readonly number[]; shape: readonly number[] },
+  ) => Float32Array | void;
 }

@@ -11,7 +11,7 @@ import type { Diagnostic, Plan } from "../compiler/types.js";
 import { parse } from "../grammar/index.js";
 import { ModelFormatError } from "./errors.js";
 import { openModelInfo } from "./model-files.js";
-import { checkPlanOnModel } from "./plan-check.js";
+import { checkBoundPlans } from "./plan-check.js";
 
 export interface LintOptions {
   /** Folder that relative model paths resolve against: the .ptch file's folder. */
@@ -20,7 +20,7 @@ export interface LintOptions {
   model?: string;
 }
 
-/** Model-aware diagnostics for every point of the sweep grid, labelled with the bindings where they vary. */
+/** Model-aware diagnostics for every point of the sweep grid. */
 async function checkAgainstModel(source: string, plan: Plan, options: LintOptions): Promise<Diagnostic[]> {
   let info;
   try {
@@ -31,23 +31,7 @@ async function checkAgainstModel(source: string, plan: Plan, options: LintOption
     const reason = error.file ? `${error.file}: ${error.message}` : error.message;
     return [createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason })];
   }
-  const points = bindPlan(plan);
-  const found = new Map<string, { diagnostic: Diagnostic; count: number; bindings: string }>();
-  for (const bound of points) {
-    const bindings = Object.entries(bound.bindings)
-      .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
-      .join(", ");
-    for (const diagnostic of checkPlanOnModel(bound, info)) {
-      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
-      const seen = found.get(key);
-      found.set(key, { diagnostic, count: (seen?.count ?? 0) + 1, bindings: seen?.bindings ?? bindings });
-    }
-  }
-  return [...found.values()].map(({ diagnostic, count, bindings }) =>
-    count === points.length || bindings === ""
-      ? diagnostic
-      : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
-  );
+  return checkBoundPlans(bindPlan(plan), info);
 }
 
 export async function lint(source: string, options: LintOptions): Promise<Diagnostic[]> {

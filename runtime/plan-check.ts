@@ -3,6 +3,7 @@
 
 import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import type { TokenizedPrompt } from "../compiler/resolve.js";
+import { sortByPosition } from "../compiler/diagnostics.js";
 import type { BoundPlan, Diagnostic } from "../compiler/types.js";
 import type { LlamaConfig } from "./llama.js";
 import type { LlamaTokenizer } from "./tokenizer.js";
@@ -23,4 +24,31 @@ export function checkPlanOnModel(
   prompts: ReadonlyMap<string, TokenizedPrompt> = tokenizePrompts(model.tokenizer, plan),
 ): Diagnostic[] {
   return checkPlanAgainstModel(plan, model.config, prompts);
+}
+
+/**
+ * Diagnostics for every point of a sweep grid, each reported once; one that occurs at only some points says at
+ * which (the first), e.g. "layer 6 is out of range … (when l = 6)".
+ */
+export function checkBoundPlans(
+  points: readonly BoundPlan[],
+  model: { config: LlamaConfig; tokenizer: LlamaTokenizer },
+): Diagnostic[] {
+  const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
+  points.forEach((bound, point) => {
+    const bindings = Object.entries(bound.bindings)
+      .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
+      .join(", ");
+    for (const diagnostic of checkPlanOnModel(bound, model)) {
+      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
+      const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
+      entry.points.add(point);
+      found.set(key, entry);
+    }
+  });
+  return sortByPosition(
+    [...found.values()].map(({ diagnostic, points: at, bindings }) =>
+      at.size === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
+    ),
+  );
 }

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DIAGNOSTICS, createDiagnostic } from "../compiler/diagnostics.js";
@@ -1283,17 +1281,3 @@ describe("edit distance", () => {
   });
 });
 
-describe("cases", () => {
-  const casesDirectory = path.join(import.meta.dirname, "cases");
-  const cases = readdirSync(casesDirectory).filter((file) => file.endsWith(".ptch"));
-
-  it.each(cases)("%s compiles to its recorded plan and diagnostics", async (file) => {
-    const source = readFileSync(path.join(casesDirectory, file), "utf8");
-    const { plan, diagnostics } = compile(source);
-    const formatted = diagnostics.map((diagnostic) => formatDiagnostic(diagnostic, file, source));
-    // Source locations (`at`) are left out: they have tests of their own, and would bury the plan's shape.
-    const planText = plan && JSON.stringify(plan, (key, value: unknown) => (key === "at" ? undefined : value), 2);
-    const output = [...formatted, ...(planText ? [planText] : [])].join("\n\n") + "\n";
-    await expect(output).toMatchFileSnapshot(path.join(casesDirectory, file.replace(/\.ptch$/, ".expected")));
-  });
-});
