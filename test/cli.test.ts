@@ -1,7 +1,8 @@
 // The ptch command line end to end, as a user runs it: the compiled bin, a real process, real files.
 
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -115,5 +116,131 @@ describe("bad input", () => {
   it("an unknown command or option", async () => {
     expectCleanFailure(await ptch(["frobnicate"]), "unknown command 'frobnicate'", "usage:");
     expectCleanFailure(await ptch(["run", "examples/hello.ptch", "--jsn"]), "unknown option '--jsn'");
+  });
+});
+
+const PATCH = `model "stories260K"
+prompt source = "Once upon a time, there was a little girl named Lily."
+prompt target = "Once upon a time, there was a little boy named Tom."
+`;
+
+describe("ptch run with parameters, sweeps and captures", () => {
+  it("runs once per sweep value, with the bindings in --json", async () => {
+    const f = await file("sweep.ptch", `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`);
+    const { code, stdout } = await ptch(["run", f, "--json"]);
+    expect(code).toBe(0);
+    const { runs } = JSON.parse(stdout);
+    expect(runs.map((r: { bindings: object }) => r.bindings)).toEqual([
+      { n: 4, l: 0 },
+      { n: 4, l: 1 },
+      { n: 4, l: 2 },
+    ]);
+    expect(runs.every((r: { tokens: number[] }) => r.tokens.length === 4)).toBe(true);
+  });
+
+  it("--set changes a parameter, or fixes a sweep to one value", async () => {
+    const f = await file("set.ptch", `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`);
+    const { code, stdout } = await ptch(["run", f, "--json", "--set", "n=2", "--set", "l=1"]);
+    expect(code).toBe(0);
+    const { runs } = JSON.parse(stdout);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].bindings).toEqual({ n: 2, l: 1 });
+    expect(runs[0].tokens).toHaveLength(2);
+  });
+
+  it("rejects a --set of an unknown name or a value of the wrong type", async () => {
+    const f = await file("badset.ptch", `${PATCH}param n = 4\ngenerate n from target\n`);
+    expectCleanFailure(await ptch(["run", f, "--set", "m=1"]), "no parameter named 'm'", "n");
+    expectCleanFailure(await ptch(["run", f, "--set", "n=2.5"]), "'n'", "int");
+    expectCleanFailure(await ptch(["run", f, "--set", "n"]), "--set needs NAME=VALUE");
+  });
+
+  it("prints exported captures under captures", async () => {
+    const f = await file("capture.ptch", `${PATCH}export let tom = resid[L=2, pos=-2..-1] of target\nadd tom to resid[L=2, pos=-2..-1] in target\ngenerate 3 from target\n`);
+    const { code, stdout } = await ptch(["run", f, "--json"]);
+    expect(code).toBe(0);
+    const { captures } = JSON.parse(stdout);
+    expect(captures).toHaveLength(1);
+    expect(captures[0]).toMatchObject({ name: "tom", bindings: {}, prompt: "target", site: "resid", layer: 2, positions: [15, 16] });
+    expect(captures[0].values).toHaveLength(2);
+    expect(captures[0].values[0]).toHaveLength(64);
+  });
+
+  it("rejects a plan that does not fit the model before anything runs, at the selector", async () => {
+    const f = await file("nofit.ptch", `${PATCH}patch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\nzero z[L=7, head=1] in target\n`);
+    expectCleanFailure(await ptch(["run", f]), `${f}:6:8: error PTCH3101`, "layer 7");
+  });
+});
+
+describe("ptch lint", () => {
+  it("is silent with exit 0 on the examples", async () => {
+    const { code, stdout, stderr } = await ptch(["lint", "examples/hello.ptch", "examples/patch.ptch", "examples/steer.ptch"]);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("reports syntax, name and model errors of several files in one pass, exit 1", async () => {
+    const a = await file("lint-a.ptch", `${PATCH}patch resid[L=9, pos=-2] from source into target\ngenerate 3 from target\n`);
+    const b = await file("lint-b.ptch", `${PATCH}generate 3 form target\nprompt = 1\n`);
+    const { code, stdout } = await ptch(["lint", a, b]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${a}:4:13: error PTCH3101`);
+    expect(stdout).toContain(`${b}:4:12: error PTCH1001`);
+    expect(stdout).toContain(`${b}:5:8: error PTCH1001`);
+  });
+
+  it("prints JSON diagnostics with --format json", async () => {
+    const a = await file("lint-json.ptch", `${PATCH}prompt unused = "x"\npatch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\n`);
+    const { code, stdout } = await ptch(["lint", a, "--format", "json"]);
+    expect(code).toBe(0);
+    const { diagnostics } = JSON.parse(stdout);
+    expect(diagnostics).toEqual([expect.objectContaining({ file: a, code: "PTCH2003", severity: "warning" })]);
+    expect(diagnostics[0].range.start).toEqual({ offset: expect.any(Number), line: 4, column: 8 });
+  });
+
+  it("reports a model that cannot be opened at the model statement", async () => {
+    const a = await file("lint-nomodel.ptch", `model "./absent.gguf"\nprompt p = "x"\ngenerate 3 from p\n`);
+    const { code, stdout } = await ptch(["lint", a]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${a}:1:1: error PTCH3113: cannot open the model`);
+    expect(stdout).toContain("absent.gguf");
+  });
+});
+
+describe("ptch plan, compile and fmt", () => {
+  it("plan prints the plan IR, stable, without source locations", async () => {
+    const first = await ptch(["plan", "examples/patch.ptch"]);
+    const second = await ptch(["plan", "examples/patch.ptch"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(second.stdout);
+    const plan = JSON.parse(first.stdout);
+    expect(Object.keys(plan)).toEqual(["planVersion", "model", "params", "sweeps", "prompts", "steps"]);
+    expect(first.stdout).not.toContain('"at"');
+  });
+
+  it("compile writes the module; on an error it writes nothing", async () => {
+    const out = path.join(dir, "patch.ts");
+    expect((await ptch(["compile", "examples/patch.ptch", "-o", out])).code).toBe(0);
+    expect(await readFile(out, "utf8")).toContain("export async function run(");
+    const broken = await file("broken.ptch", 'model "stories260K"\ngenerate 3 from nowhere\n');
+    const brokenOut = path.join(dir, "broken.ts");
+    expectCleanFailure(await ptch(["compile", broken, "-o", brokenOut]), "PTCH2001");
+    expect(existsSync(brokenOut)).toBe(false);
+    expectCleanFailure(await ptch(["compile", "examples/patch.ptch"]), "compile needs -o");
+  });
+
+  it("fmt rewrites files in the canonical layout; --check lists what would change", async () => {
+    const messy = await file("messy.ptch", `model   "stories260K";prompt p="x"  # the prompt\n\n\ngenerate 3   from p\n`);
+    const check = await ptch(["fmt", "--check", messy]);
+    expect(check).toEqual({ code: 1, stdout: `${messy}\n`, stderr: "" });
+    expect((await ptch(["fmt", messy])).code).toBe(0);
+    expect(await readFile(messy, "utf8")).toBe(`model "stories260K"\nprompt p = "x"  # the prompt\n\ngenerate 3 from p\n`);
+    expect(await ptch(["fmt", "--check", messy])).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("fmt leaves a file with syntax errors untouched", async () => {
+    const text = 'model "stories260K"\ngenerate 3 form p\n';
+    const broken = await file("fmt-broken.ptch", text);
+    expectCleanFailure(await ptch(["fmt", broken]), `${broken}:2:12: error PTCH1001`);
+    expect(await readFile(broken, "utf8")).toBe(text);
   });
 });
