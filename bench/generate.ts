@@ -1,6 +1,8 @@
 // Benchmarks: generation speed with and without interventions, and how long lint takes, on the bundled
 // model. Speed targets live here, never in unit tests. Run with `npm run bench`.
 
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { compile } from "../compiler/index.js";
 import type { Plan } from "../compiler/types.js";
@@ -54,4 +56,11 @@ const lintMs = await median(5, async () => {
   await lint(PREAMBLE + CASES["steer every new token"]!, { baseDir: process.cwd() });
 });
 console.log(`lint (in process)             ${lintMs.toFixed(1).padStart(8)}`);
+// What an editor's on-save hook pays: a whole `ptch lint` process, start-up included.
+const bin = path.resolve(import.meta.dirname, "..", "bin", "ptch.js");
+const examples = path.resolve(import.meta.dirname, "..", "..", "examples");
+const lintProcessMs = await median(5, async () => {
+  execFileSync(process.execPath, [bin, "lint", path.join(examples, "steer.ptch")]);
+});
+console.log(`ptch lint (whole process)     ${lintProcessMs.toFixed(1).padStart(8)}`);
 console.log(`peak RSS                      ${(process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(8)} MiB`);
