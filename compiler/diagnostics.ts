@@ -23,7 +23,7 @@ export const DIAGNOSTICS = {
     code: "PTCH1002",
     severity: "error",
     message:
-      "expected a statement (model, prompt, param, sweep, let, patch, add, set, scale, zero, mean or generate), found {found}",
+      "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean or generate), found {found}",
   },
   missingStatementSeparator: {
     code: "PTCH1003",
@@ -203,6 +203,11 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "vectors of width {left} do not fit a site of width {right}",
   },
+  operandWidthMismatch: {
+    code: "PTCH3114",
+    severity: "error",
+    message: "cannot combine vectors of width {left} and {right} in one value",
+  },
   generatedNeedsOneVector: {
     code: "PTCH3108",
     severity: "error",
@@ -212,7 +217,8 @@ export const DIAGNOSTICS = {
   sourceHasNoGeneratedPositions: {
     code: "PTCH3109",
     severity: "error",
-    message: "activations are read from a prefill run of '{prompt}', which has no generated positions",
+    message:
+      "activations are read from a prefill run of '{prompt}', which has no generated positions; select generated positions on the target instead (… into Q[pos=new])",
   },
   meanOverGenerated: {
     code: "PTCH3110",

@@ -89,7 +89,7 @@ class PlanChecker {
         if (left.kind === "scalar") return right;
         if (right.kind === "scalar") return left;
         if (left.width !== right.width) {
-          this.diagnostics.push(createDiagnostic("widthMismatch", at, { left: left.width, right: right.width }));
+          this.diagnostics.push(createDiagnostic("operandWidthMismatch", at, { left: left.width, right: right.width }));
           return undefined;
         }
         if (left.count !== right.count && left.count !== 1 && right.count !== 1) {

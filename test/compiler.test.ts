@@ -593,13 +593,13 @@ describe("intervention checks", () => {
       "generated positions of a patch source",
       "patch resid[L=1, pos=new] from a into b",
       "PTCH3109 4:18",
-      "activations are read from a prefill run of 'a', which has no generated positions",
+      "activations are read from a prefill run of 'a', which has no generated positions; select generated positions on the target instead (… into Q[pos=new])",
     ],
     [
       "generated positions of a string-literal source",
       'add resid[L=1, pos=new] of "x" to resid[L=1] in b',
       "PTCH3109 4:16",
-      `activations are read from a prefill run of '"x"', which has no generated positions`,
+      `activations are read from a prefill run of '"x"', which has no generated positions; select generated positions on the target instead (… into Q[pos=new])`,
     ],
     [
       "generated positions of a captured prompt",
