@@ -1,5 +1,8 @@
-// ptch's package entry: compile .ptch source to a plan, and run plans on a model.
+// ptch's package entry: compile .ptch source to a plan, format it, bind its parameters, and run plans on a model.
 
 export * from "./compiler/index.js";
+export { bindPlan, parseParamValue, ParamError } from "./compiler/bind.js";
+export { formatPtch } from "./compiler/format.js";
+export { planWithoutLocations } from "./compiler/plan-json.js";
 export * from "./runtime/index.js";
 export * from "./compiler/types.js";

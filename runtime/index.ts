@@ -1,9 +1,14 @@
-// The runtime's public surface: load a model, run a plan, generate from token ids.
+// The runtime's public surface: load a model, check and run a plan, generate from token ids with interventions
+// and TypeScript hooks.
 
 export { runPlan, runPlanOnModel, planExperiment, type RunOptions } from "./execute.js";
-export { checkPlanOnModel } from "./plan-check.js";
+export { checkPlanOnModel, checkBoundPlans } from "./plan-check.js";
+export { lint, type LintOptions } from "./lint.js";
 export { Model } from "./model.js";
 export { bundledModelNames, openModelInfo } from "./model-files.js";
-export { generate, type GenerationRequest, type GenerationOutput } from "./generate.js";
+export { generate, forwardFull, type GenerationRequest, type GenerationOutput } from "./generate.js";
+export { InterventionTable, type ActivationHook, type Affine } from "./interventions.js";
+export type { SamplingOptions } from "./sampling.js";
+export type { ActivationSite } from "./sites.js";
 export { ModelFormatError, PlanRejectedError, RunError } from "./errors.js";
 export type { LlamaConfig } from "./llama.js";
