@@ -694,7 +694,7 @@ describe("reserved words", () => {
 
 describe("syntax errors", () => {
   const expectedStatement =
-    "expected a statement (model, prompt, param, sweep, let, patch, add, set, scale, zero, mean or generate)";
+    "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean or generate)";
 
   it.each([
     ["model", "PTCH1001 1:6", "expected a string after 'model', found the end of the file"],

@@ -12,6 +12,10 @@ import { lint } from "../../runtime/lint.js";
 
 export const CASES_DIR = path.resolve(import.meta.dirname, "..", "cases");
 export const LOCAL_DIR = path.resolve(import.meta.dirname, "..", ".baselines", "local");
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+
+/** Output with the checkout's own location written as <ptch>, so baselines hold wherever the repository is. */
+const portable = (text: string) => text.split(ROOT).join("<ptch>");
 
 export const caseNames = () =>
   readdirSync(CASES_DIR)
@@ -24,7 +28,9 @@ export async function baselinesOf(name: string, source: string): Promise<Record<
   const file = `${name}.ptch`;
   const diagnostics = await lint(source, { baseDir: CASES_DIR });
   const outputs: Record<string, string> = {};
-  if (diagnostics.length > 0) outputs[`${name}.errors.txt`] = diagnostics.map((d) => formatDiagnostic(d, file, source) + "\n").join("");
+  if (diagnostics.length > 0) {
+    outputs[`${name}.errors.txt`] = portable(diagnostics.map((d) => formatDiagnostic(d, file, source) + "\n").join(""));
+  }
   const { plan } = compile(source);
   if (plan && !hasErrors(diagnostics)) {
     outputs[`${name}.ts`] = await generateModule(plan, { sourceName: file, sourceDir: CASES_DIR, outputDir: CASES_DIR });
