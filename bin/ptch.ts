@@ -2,7 +2,7 @@
 // The ptch command line. Bad input ends with one clear message and exit code 1, never a stack trace, and
 // never a half-written file. Heavy modules (onnxruntime, ts-morph) load only for the commands that use them.
 
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
@@ -41,20 +41,48 @@ interface SourceFile {
 
 type DiagnosticFormat = "text" | "json";
 
+/** What went wrong with a file, in words; the code itself means little to most users. */
+function fileProblem(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EISDIR: "is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
+  };
+  return (code && reasons[code]) ?? message;
+}
+
 async function readSource(name: string): Promise<SourceFile> {
   try {
-    return { name, text: await readFile(name, "utf8") };
+    // A byte order mark is not part of the program; editors on some systems write one.
+    return { name, text: (await readFile(name, "utf8")).replace(/^\uFEFF/, "") };
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new UsageError(`${name}: cannot read: ${reason}`);
+    throw new UsageError(`${name}: cannot read: ${fileProblem(error)}`);
   }
 }
 
-/** Writes `text` to `file` whole or not at all: a crash mid-write never leaves a truncated file. */
+/**
+ * Writes `text` to `file` whole or not at all, through a temporary file renamed into place: a failure never
+ * leaves a truncated or stray file. A symbolic link is written through, and an existing file keeps its mode.
+ */
 async function writeWhole(file: string, text: string): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(temporary, text);
-  await rename(temporary, file);
+  const target = await realpath(file).catch(() => path.resolve(file));
+  const mode = await stat(target).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, text, mode === undefined ? {} : { mode });
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new UsageError(`${file}: cannot write: ${fileProblem(error)}`);
+  }
 }
 
 function diagnosticsAsText(file: SourceFile, diagnostics: readonly Diagnostic[]): string {
@@ -144,8 +172,12 @@ async function runCommand(args: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (!(error instanceof PlanRejectedError)) throw error;
-    printDiagnostics(file, error.diagnostics, format);
+    if (error instanceof PlanRejectedError) printDiagnostics(file, error.diagnostics, format);
+    else if (error instanceof ModelFormatError && values.model === undefined) {
+      // The file's own model statement is at fault: point at it, as lint does.
+      const { modelUnavailable } = await import("../runtime/lint.js");
+      printDiagnostics(file, [modelUnavailable(file.text, error)], format);
+    } else throw error;
     return 1;
   }
 }
@@ -241,6 +273,12 @@ async function main(argv: string[]): Promise<number> {
   if (!handler) throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
   return handler(rest);
 }
+
+// A reader that stops early (`ptch run x.ptch | head -1`) is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 try {
   process.exitCode = await main(process.argv.slice(2));

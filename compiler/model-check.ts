@@ -13,7 +13,7 @@ import {
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
-import type { BoundPlan, Diagnostic, PlanStep, SiteSelection, SourceRange, ValueExpr } from "./types.js";
+import type { BoundPlan, Diagnostic, PlanStep, SiteName, SiteSelection, SourceRange, ValueExpr } from "./types.js";
 
 export interface ModelDimensions extends ModelShape {
   dModel: number;
@@ -26,26 +26,76 @@ export interface ModelDimensions extends ModelShape {
 export type ValueShape = { kind: "scalar" } | { kind: "vectors"; count: number; width: number };
 
 /** Values per position of a selection: one head's slice when a head is named, else the whole site. */
-export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
-  switch (selection.site) {
+/** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
+export function siteShape(site: SiteName, model: ModelDimensions): number[] {
+  switch (site) {
     case "resid":
     case "attn_out":
     case "resid_mid":
     case "mlp_out":
-      return model.dModel;
+      return [model.dModel];
     case "mlp_hidden":
-      return model.dFF;
+      return [model.dFF];
     case "z":
     case "q":
-      return selection.head === undefined ? model.nHeads * model.headDim : model.headDim;
+      return [model.nHeads, model.headDim];
     case "k":
     case "v":
-      return selection.head === undefined ? model.nKvHeads * model.headDim : model.headDim;
+      return [model.nKvHeads, model.headDim];
+  }
+}
+
+export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
+  if (selection.head !== undefined) return model.headDim;
+  return siteShape(selection.site, model).reduce((a, b) => a * b, 1);
+}
+
+const OVERRIDING_KINDS: ReadonlySet<PlanStep["kind"]> = new Set(["patch", "set", "zero", "mean"]);
+
+interface WrittenIntervention {
+  kind: PlanStep["kind"];
+  site: SiteSelection;
+  rows: ResolvedRows;
+}
+
+/** Whether two interventions touch a common value: same site, overlapping heads and positions. */
+function overlap(a: WrittenIntervention, site: SiteSelection, rows: ResolvedRows): boolean {
+  if (a.site.site !== site.site || a.site.layer !== site.layer) return false;
+  if (a.site.head !== undefined && site.head !== undefined && a.site.head !== site.head) return false;
+  return (a.rows.generated && rows.generated) || a.rows.positions.some((p) => rows.positions.includes(p));
+}
+
+/**
+ * Finds interventions that a later one wholly replaces before anything has read them: a patch, set, zero or
+ * mean on the same site and position makes the earlier intervention there pointless (a capture, source run or
+ * generation in between would still see it, so reads reset the record).
+ */
+class OverrideTracker {
+  private readonly unread = new Map<string, WrittenIntervention[]>();
+
+  read(prompt: string): void {
+    this.unread.delete(prompt);
+  }
+
+  write(prompt: string, written: WrittenIntervention): Diagnostic | undefined {
+    const earlier = this.unread.get(prompt) ?? [];
+    const hidden = OVERRIDING_KINDS.has(written.kind)
+      ? earlier.find((e) => overlap(e, written.site, written.rows))
+      : undefined;
+    this.unread.set(prompt, [...earlier, written]);
+    if (!hidden) return undefined;
+    return createDiagnostic(
+      "overriddenIntervention",
+      locate(written.site, "positions"),
+      { kind: written.kind, earlier: hidden.kind },
+      [{ message: `the earlier ${hidden.kind} is here`, range: locate(hidden.site, "positions") }],
+    );
   }
 }
 
 class PlanChecker {
   readonly diagnostics: Diagnostic[] = [];
+  private readonly overrides = new OverrideTracker();
 
   constructor(
     private readonly model: ModelDimensions,
@@ -53,7 +103,11 @@ class PlanChecker {
   ) {}
 
   /** Resolves a selection on a prompt; undefined (with diagnostics recorded) when it does not fit. */
-  private resolve(selection: SiteSelection, promptName: string, role: SelectionRole = "target"): ResolvedRows | undefined {
+  private resolve(
+    selection: SiteSelection,
+    promptName: string,
+    role: SelectionRole = "target",
+  ): ResolvedRows | undefined {
     const siteProblems = checkSiteAgainstModel(selection, this.model);
     this.diagnostics.push(...siteProblems);
     const prompt = this.prompts.get(promptName);
@@ -68,11 +122,16 @@ class PlanChecker {
 
   /** The shape of the activations a selection reads from a prompt's run. */
   private resolveSource(selection: SiteSelection, promptName: string): ValueShape | undefined {
+    this.overrides.read(promptName);
     const rows = this.resolve(selection, promptName, "source");
     return rows && { kind: "vectors", count: rows.positions.length, width: selectionWidth(selection, this.model) };
   }
 
-  private valueShape(expr: ValueExpr, captures: ReadonlyMap<string, ValueShape>, at: SourceRange): ValueShape | undefined {
+  private valueShape(
+    expr: ValueExpr,
+    captures: ReadonlyMap<string, ValueShape>,
+    at: SourceRange,
+  ): ValueShape | undefined {
     switch (expr.kind) {
       case "number":
         return { kind: "scalar" };
@@ -108,10 +167,17 @@ class PlanChecker {
     if (shape.width !== width) {
       this.diagnostics.push(createDiagnostic("widthMismatch", at, { left: shape.width, right: width }));
     } else if (shape.count !== 1 && rows.generated) {
-      this.diagnostics.push(createDiagnostic("generatedNeedsOneVector", locate(target, "positions"), { count: shape.count }));
+      this.diagnostics.push(
+        createDiagnostic("generatedNeedsOneVector", locate(target, "positions"), { count: shape.count }),
+      );
     } else if (shape.count !== 1 && shape.count !== rows.positions.length) {
       this.diagnostics.push(createDiagnostic("unequalSpans", at, { left: shape.count, right: rows.positions.length }));
     }
+  }
+
+  private recordWrite(step: Extract<PlanStep, { prompt: string; site: SiteSelection }>, rows: ResolvedRows): void {
+    const diagnostic = this.overrides.write(step.prompt, { kind: step.kind, site: step.site, rows });
+    if (diagnostic) this.diagnostics.push(diagnostic);
   }
 
   checkStep(step: PlanStep, captures: Map<string, ValueShape>): void {
@@ -122,6 +188,7 @@ class PlanChecker {
         return;
       }
       case "generate": {
+        this.overrides.read(step.prompt);
         const prompt = this.prompts.get(step.prompt);
         if (prompt && prompt.tokens.length + step.maxNewTokens > this.model.contextLength) {
           this.diagnostics.push(
@@ -135,13 +202,16 @@ class PlanChecker {
         }
         return;
       }
-      case "zero":
-        this.resolve(step.site, step.prompt);
+      case "zero": {
+        const rows = this.resolve(step.site, step.prompt);
+        if (rows) this.recordWrite(step, rows);
         return;
+      }
       case "patch": {
         const source = this.resolveSource(step.source, step.sourcePrompt);
         const rows = this.resolve(step.site, step.prompt);
         if (source && rows) this.checkFits(source, step.site, rows, locate(step.site, "positions"));
+        if (rows) this.recordWrite(step, rows);
         return;
       }
       case "add":
@@ -151,6 +221,7 @@ class PlanChecker {
         const at = locate(step.site, "positions");
         const shape = this.valueShape(step.kind === "scale" ? step.factor : step.value, captures, at);
         if (shape && rows) this.checkFits(shape, step.site, rows, at);
+        if (rows) this.recordWrite(step, rows);
         return;
       }
       case "mean": {
@@ -161,10 +232,15 @@ class PlanChecker {
           this.diagnostics.push(createDiagnostic("meanOverGenerated", at, {}));
           return;
         }
+        step.over.forEach((other) => this.overrides.read(other));
+        this.recordWrite(step, rows);
         const last = Math.max(...rows.positions);
         for (const other of step.over) {
           const length = this.prompts.get(other)?.tokens.length ?? 0;
-          if (last >= length) this.diagnostics.push(createDiagnostic("meanPromptTooShort", at, { prompt: other, length, position: last }));
+          if (last >= length)
+            this.diagnostics.push(
+              createDiagnostic("meanPromptTooShort", at, { prompt: other, length, position: last }),
+            );
         }
         return;
       }

@@ -1,7 +1,6 @@
 // Executes a plan: load its model, tokenize its prompts, check the plan against both, then run it.
 
 import { hasErrors } from "../compiler/diagnostics.js";
-import { modelRef } from "../compiler/plan.js";
 import { fileURLToPath } from "node:url";
 import { bindPlan } from "../compiler/bind.js";
 import {
@@ -15,6 +14,7 @@ import {
 import { PlanRejectedError } from "./errors.js";
 import { Experiment } from "./experiment.js";
 import { Model } from "./model.js";
+import { modelOverride } from "./model-files.js";
 import { checkBoundPlans, tokenizePrompts } from "./plan-check.js";
 
 export interface RunOptions {
@@ -23,7 +23,7 @@ export interface RunOptions {
    * (`new URL(".", import.meta.url)`). Default: the working directory.
    */
   baseDir?: string | URL;
-  /** Replaces the plan's model: a bundled name, or a path to a model file. */
+  /** Replaces the plan's model: a bundled name, or a path to a model file (relative to the working directory). */
   model?: string;
   /** Values for the plan's parameters (and sweep variables, to run one point of a sweep). */
   params?: Readonly<Record<string, unknown>>;
@@ -54,9 +54,7 @@ export async function runPlanOnModel(plan: Plan, model: Model, params: RunOption
     captures.push(...output.captures);
     for (const { step, promptTokens: tokens, output: generated } of output.generations) {
       const promptTokens = [...tokens];
-      // Decoding the continuation on its own would drop the space a first token like "▁Once" starts with.
-      const promptText = model.tokenizer.decode(promptTokens);
-      const text = model.tokenizer.decode([...promptTokens, ...generated.tokens]).slice(promptText.length);
+      const text = model.tokenizer.decodeContinuation(promptTokens, generated.tokens);
       runs.push({ prompt: step.prompt, bindings: experiment.bindings, promptTokens, tokens: generated.tokens, text });
     }
   }
@@ -66,7 +64,7 @@ export async function runPlanOnModel(plan: Plan, model: Model, params: RunOption
 /** Loads the plan's model (or `options.model`), runs the plan, and releases the model. */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const baseDir = options.baseDir instanceof URL ? fileURLToPath(options.baseDir) : options.baseDir;
-  const model = await Model.load(options.model === undefined ? plan.model : modelRef(options.model), baseDir);
+  const model = await Model.load(options.model === undefined ? plan.model : modelOverride(options.model), baseDir);
   try {
     return await runPlanOnModel(plan, model, options.params);
   } finally {

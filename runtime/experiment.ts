@@ -14,6 +14,7 @@ import {
   type GenerationRequest,
 } from "./generate.js";
 import { identityAffine, InterventionTable, type Affine } from "./interventions.js";
+import { RunError } from "./errors.js";
 import type { Model } from "./model.js";
 import { siteId, siteShape, type ActivationSite } from "./sites.js";
 
@@ -114,10 +115,10 @@ export class Experiment {
     return [selection.head * headDim, (selection.head + 1) * headDim];
   }
 
-  /** The table of `prompt` with its first `count` interventions (all of them by default). */
-  private tableFor(prompt: string, count?: number): InterventionTable {
+  /** The table of the interventions written on `prompt` so far. */
+  private tableFor(prompt: string): InterventionTable {
     const table = new InterventionTable(this.prompts.get(prompt)!.tokens.length);
-    for (const write of this.interventions.get(prompt)!.slice(0, count)) write(table);
+    for (const write of this.interventions.get(prompt)!) write(table);
     return table;
   }
 
@@ -189,6 +190,12 @@ export class Experiment {
       const { a, b } = parts(which);
       fill(affine.a, a, which);
       fill(affine.b, b, which);
+      if (!affine.a.every(Number.isFinite) || !affine.b.every(Number.isFinite)) {
+        // Constants are checked when compiling; this catches values computed from activations (x / y, y = 0).
+        throw new RunError(
+          `the value written to ${siteId(site)} in '${prompt}' is not a finite number (a division by zero?)`,
+        );
+      }
       affines.set(which, affine);
     }
     this.interventions.get(prompt)!.push((table) => table.add(site, width, rows, (which) => affines.get(which)!));

@@ -180,7 +180,7 @@ export async function generate(model: Model, requests: readonly GenerationReques
     output.tokens.push(token);
     if (
       request.stopText !== undefined &&
-      model.tokenizer.decode(output.tokens, { fromSequenceStart: false }).includes(request.stopText)
+      model.tokenizer.decodeContinuation(request.promptTokens, output.tokens).includes(request.stopText)
     ) {
       output.stopReason = "stop-text";
       active[row] = false;
@@ -202,10 +202,10 @@ export async function generate(model: Model, requests: readonly GenerationReques
         result,
         run.positions.map((row) => row.map((p) => p >= 0)),
       );
-      // Finished rows keep stepping with a placeholder token; their results are no longer read.
+      // A finished row steps on as padding, so that no intervention or hook acts on it again.
       run = {
         tokens: next.map((t) => [t]),
-        positions: next.map((_, row) => [cache.tokenCount(row)]),
+        positions: next.map((_, row) => [active[row] ? cache.tokenCount(row) : -1]),
       };
     }
   } finally {

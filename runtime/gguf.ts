@@ -115,11 +115,6 @@ const DECODABLE_TYPE_NAMES = [...GGML_TYPE_LAYOUTS.values()]
   .map((layout) => layout.name)
   .join(", ");
 
-/** The ggml name of a tensor type id ("F32", "Q4_K", …), or "unknown type N". */
-export function ggmlTypeName(type: number): string {
-  return GGML_TYPE_LAYOUTS.get(type)?.name ?? `unknown type ${type}`;
-}
-
 function decodeF32(data: Uint8Array, elementCount: number): Float32Array {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const values = new Float32Array(elementCount);

@@ -15,7 +15,15 @@ export class GraphRunner {
   ) {}
 
   static async create(segments: readonly GraphSegment[]): Promise<GraphRunner> {
-    return new GraphRunner(segments, await Promise.all(segments.map((s) => GraphSession.create(s.bytes))));
+    const created = await Promise.allSettled(segments.map((s) => GraphSession.create(s.bytes)));
+    const sessions = created.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
+    const failure = created.find((c) => c.status === "rejected");
+    if (failure) {
+      // Release the segments that did compile before reporting the one that did not.
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw failure.reason;
+    }
+    return new GraphRunner(segments, sessions);
   }
 
   /** Runs every segment in order; returns all values the segments output (graph outputs among them). */

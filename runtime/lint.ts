@@ -5,12 +5,11 @@
 import { bindPlan } from "../compiler/bind.js";
 import { createDiagnostic } from "../compiler/diagnostics.js";
 import { compile } from "../compiler/index.js";
-import { modelRef } from "../compiler/plan.js";
 import { NOWHERE } from "../compiler/resolve.js";
 import type { Diagnostic, Plan } from "../compiler/types.js";
 import { parse } from "../grammar/index.js";
 import { ModelFormatError } from "./errors.js";
-import { openModelInfo } from "./model-files.js";
+import { modelOverride, openModelInfo } from "./model-files.js";
 import { checkBoundPlans } from "./plan-check.js";
 
 export interface LintOptions {
@@ -20,16 +19,21 @@ export interface LintOptions {
   model?: string;
 }
 
+/** A model that cannot be opened, as a diagnostic at the file's model statement. */
+export function modelUnavailable(source: string, error: ModelFormatError): Diagnostic {
+  const statement = parse(source).program.statements.find((s) => s.kind === "model");
+  const reason = error.file ? `${error.file}: ${error.message}` : error.message;
+  return createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason });
+}
+
 /** Model-aware diagnostics for every point of the sweep grid. */
 async function checkAgainstModel(source: string, plan: Plan, options: LintOptions): Promise<Diagnostic[]> {
   let info;
   try {
-    info = await openModelInfo(options.model === undefined ? plan.model : modelRef(options.model), options.baseDir);
+    info = await openModelInfo(options.model === undefined ? plan.model : modelOverride(options.model), options.baseDir);
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
-    const statement = parse(source).program.statements.find((s) => s.kind === "model");
-    const reason = error.file ? `${error.file}: ${error.message}` : error.message;
-    return [createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason })];
+    return [modelUnavailable(source, error)];
   }
   return checkBoundPlans(bindPlan(plan), info);
 }

@@ -62,6 +62,14 @@ export function readLlamaConfig(gguf: GgufFile): LlamaConfig {
   if (gguf.has(key("rope.dimension_count")) && gguf.getNumber(key("rope.dimension_count")) !== headDim) {
     throw new ModelFormatError("partial rotary embeddings are not supported yet", gguf.fileName);
   }
+  // Scaled or per-frequency RoPE (as in Llama 3.1 files) would run, silently wrong, as plain RoPE.
+  const scaling = gguf.has(key("rope.scaling.type")) ? gguf.getString(key("rope.scaling.type")) : "none";
+  if (scaling !== "none" || gguf.tensors.has("rope_freqs.weight")) {
+    throw new ModelFormatError(
+      `scaled rotary embeddings (${scaling === "none" ? "rope_freqs.weight" : scaling}) are not supported yet`,
+      gguf.fileName,
+    );
+  }
   const embedding = gguf.tensorInfo("token_embd.weight");
   return {
     nLayers: gguf.getNumber(key("block_count")),

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { modelRef } from "../compiler/plan.js";
 import type { ModelRef } from "../compiler/types.js";
 import { ModelFormatError } from "./errors.js";
 import { loadGguf, type GgufFile } from "./gguf.js";
@@ -40,17 +41,27 @@ export function resolveModelPath(ref: ModelRef, baseDir: string): string {
   return path.join(bundledModelsDir(), ref.name, `${ref.name}.gguf`);
 }
 
-/** An opened model file: its path, contents, and tokenizer. */
+/** An opened model file: its path, contents, hyperparameters and tokenizer. */
 export interface ModelFile {
   path: string;
   gguf: GgufFile;
+  config: LlamaConfig;
   tokenizer: LlamaTokenizer;
 }
 
 export async function openModelFile(ref: ModelRef, baseDir: string): Promise<ModelFile> {
   const file = resolveModelPath(ref, baseDir);
   const gguf = await loadGguf(file);
-  return { path: file, gguf, tokenizer: LlamaTokenizer.fromGguf(gguf) };
+  const config = readLlamaConfig(gguf);
+  const tokenizer = LlamaTokenizer.fromGguf(gguf);
+  // Every token the model can produce must decode, and every token the tokenizer makes must embed.
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new ModelFormatError(
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the embedding has ${config.vocabSize} rows`,
+      file,
+    );
+  }
+  return { path: file, gguf, config, tokenizer };
 }
 
 /** What checks need to know about a model: its shape and tokenizer, without its weights in a graph. */
@@ -58,6 +69,15 @@ export async function openModelInfo(
   ref: ModelRef,
   baseDir: string,
 ): Promise<{ path: string; config: LlamaConfig; tokenizer: LlamaTokenizer }> {
-  const { path: file, gguf, tokenizer } = await openModelFile(ref, baseDir);
-  return { path: file, config: readLlamaConfig(gguf), tokenizer };
+  const { path: file, config, tokenizer } = await openModelFile(ref, baseDir);
+  return { path: file, config, tokenizer };
+}
+
+/**
+ * A model given instead of the plan's (`--model`, `RunOptions.model`): a relative path there is relative to the
+ * working directory, as on any command line, not to the .ptch file.
+ */
+export function modelOverride(text: string): ModelRef {
+  const ref = modelRef(text);
+  return ref.kind === "file" ? { kind: "file", path: path.resolve(ref.path) } : ref;
 }

@@ -37,6 +37,8 @@ export class Model {
     if (!session) {
       session = GraphRunner.create(buildLlamaGraph(this.llama, sites));
       this.sessions.set(key, session);
+      // A graph that failed to build is not kept: the next request tries again, and dispose() skips it.
+      session.catch(() => this.sessions.delete(key));
     }
     return session;
   }
@@ -53,6 +55,7 @@ export class Model {
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(sessions.map(async (s) => (await s).dispose()));
+    const built = await Promise.allSettled(sessions);
+    await Promise.all(built.map((b) => (b.status === "fulfilled" ? b.value.dispose() : undefined)));
   }
 }

@@ -2,6 +2,7 @@
 // Names follow TransformerLens where one exists; `resid` at layer L is the residual stream after L blocks
 // (L = 0 the embeddings, L = nLayers the input of the final norm), so resid_pre/resid_post are aliases of it.
 
+import { siteShape as shapeOfSite } from "../compiler/model-check.js";
 import type { SiteName } from "../compiler/types.js";
 import type { LlamaConfig } from "./llama.js";
 
@@ -13,20 +14,4 @@ export interface ActivationSite {
 export const siteId = (s: ActivationSite) => `${s.site}.${s.layer}`;
 
 /** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
-export function siteShape(s: ActivationSite, config: LlamaConfig): number[] {
-  switch (s.site) {
-    case "resid":
-    case "attn_out":
-    case "resid_mid":
-    case "mlp_out":
-      return [config.dModel];
-    case "mlp_hidden":
-      return [config.dFF];
-    case "z":
-    case "q":
-      return [config.nHeads, config.headDim];
-    case "k":
-    case "v":
-      return [config.nKvHeads, config.headDim];
-  }
-}
+export const siteShape = (s: ActivationSite, config: LlamaConfig): number[] => shapeOfSite(s.site, config);

@@ -12,7 +12,8 @@ import { loadGguf } from "../runtime/gguf.js";
 import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";
-import { writeRandomLlama, type RandomLlama, type RandomLlamaOptions } from "./support/random-llama.js";
+import { gv } from "./support/gguf-writer.js";
+import { randomLlamaGguf, writeRandomLlama, type RandomLlama, type RandomLlamaOptions } from "./support/random-llama.js";
 import { referenceLogits } from "./support/reference-forward.js";
 
 let dir: string;
@@ -134,4 +135,26 @@ describe("unusable random models", () => {
     const { error } = await loadError({ omitTensors: ["output_norm.weight"] });
     expect(error).toMatchObject({ name: "ModelFormatError", message: "missing tensor 'output_norm.weight'" });
   });
+
+  it("rejects scaled rotary embeddings, which would otherwise run silently wrong", async () => {
+    const { error } = await loadError({ metadata: { "llama.rope.scaling.type": gv.str("linear") } });
+    expect(error).toMatchObject({ name: "ModelFormatError", message: "scaled rotary embeddings (linear) are not supported yet" });
+  });
+
+  it("rejects a tokenizer whose vocabulary does not match the embedding", async () => {
+    const { vocab } = randomLlamaGguf();
+    const shorter = vocab.slice(0, -1);
+    const { error } = await loadError({
+      metadata: {
+        "tokenizer.ggml.tokens": gv.array("string", shorter),
+        "tokenizer.ggml.scores": gv.array("float32", shorter.map(() => 0)),
+        "tokenizer.ggml.token_type": gv.array("int32", shorter.map((_, id) => (id < 3 ? 3 : id < 259 ? 6 : 1))),
+      },
+    });
+    expect(error).toMatchObject({
+      name: "ModelFormatError",
+      message: `the tokenizer has ${shorter.length} tokens but the embedding has ${vocab.length} rows`,
+    });
+  });
 });
+

@@ -2,7 +2,7 @@
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -242,5 +242,45 @@ describe("ptch plan, compile and fmt", () => {
     const broken = await file("fmt-broken.ptch", text);
     expectCleanFailure(await ptch(["fmt", broken]), `${broken}:2:12: error PTCH1001`);
     expect(await readFile(broken, "utf8")).toBe(text);
+  });
+});
+
+describe("files on disk", () => {
+  it("compile -o into a missing folder or onto a folder fails cleanly and leaves nothing behind", async () => {
+    expectCleanFailure(await ptch(["compile", "examples/patch.ptch", "-o", path.join(dir, "no", "such", "out.ts")]), "cannot write", "no such file or directory");
+    const folder = path.join(dir, "a-folder");
+    await mkdir(folder);
+    const before = await readdir(dir);
+    expectCleanFailure(await ptch(["compile", "examples/patch.ptch", "-o", folder]), "cannot write", "is a directory");
+    expect(await readdir(dir)).toEqual(before);
+  });
+
+  it("fmt keeps a file's mode and writes through a symbolic link", async () => {
+    const target = await file("linked.ptch", 'model "stories260K";prompt p = "x";generate 1 from p\n');
+    await chmod(target, 0o640);
+    const link = path.join(dir, "link.ptch");
+    await symlink(target, link);
+    expect((await ptch(["fmt", link])).code).toBe(0);
+    expect((await stat(link, { bigint: false })).isFile()).toBe(true);
+    expect(await readFile(target, "utf8")).toBe('model "stories260K"\nprompt p = "x"\ngenerate 1 from p\n');
+    expect((await stat(target)).mode & 0o777).toBe(0o640);
+    expect((await import("node:fs/promises").then((fs) => fs.lstat(link))).isSymbolicLink()).toBe(true);
+  });
+
+  it("a reader that closes the pipe early is not an error", async () => {
+    const { stdout } = await promisify(execFile)("bash", ["-o", "pipefail", "-c", `node ${BIN} run examples/hello.ptch | head -c 4`], { cwd: ROOT });
+    expect(stdout).toBe("Once");
+  });
+
+  it("--model takes a path relative to the working directory; a broken model line is pointed at", async () => {
+    const sub = path.join(dir, "sub");
+    await mkdir(sub, { recursive: true });
+    const f = path.join(sub, "m.ptch");
+    await writeFile(f, 'model "./nowhere.gguf"\nprompt p = "Once"\ngenerate 2 from p\n');
+    const failed = await ptch(["run", f]);
+    expectCleanFailure(failed, `${f}:1:1: error PTCH3113: cannot open the model`, "nowhere.gguf");
+    const ok = await ptch(["run", "sub/m.ptch", "--model", path.relative(dir, path.join(ROOT, "models/stories260K/stories260K.gguf")), "--json"], dir);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).runs[0].tokens).toHaveLength(2);
   });
 });

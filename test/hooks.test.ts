@@ -83,4 +83,25 @@ describe("TypeScript hooks", () => {
     const [alone] = await generate(model, [{ promptTokens: short, maxNewTokens: 3 }]);
     expect(batched[0]!.tokens).toEqual(alone!.tokens);
   });
+
+  it("several hooks split the graph at each site, and compose with each other and with slots", async () => {
+    const tokens = prompt();
+    const noop = (site: ActivationHook["site"]): ActivationHook => ({ site, fn: () => undefined });
+    const hooks = [noop({ site: "resid", layer: 0 }), noop({ site: "attn_out", layer: 0 }), noop({ site: "k", layer: 0 }), noop({ site: "v", layer: 0 }), steeringHook];
+    const [hooked] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, hooks }]);
+    const [slotted] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: steeringTable(tokens.length) }]);
+    expect(hooked!.tokens).toEqual(slotted!.tokens);
+  });
+
+  it("are not called for a batch row that has finished", async () => {
+    const seen: number[][] = [];
+    const recorder: ActivationHook = { site: { site: "resid", layer: 1 }, fn: (_, { positions }) => void seen.push([...positions]) };
+    const tokens = prompt();
+    await generate(model, [
+      { promptTokens: tokens, maxNewTokens: 1, hooks: [recorder] },
+      { promptTokens: tokens, maxNewTokens: 5 },
+    ]);
+    expect(seen).toEqual([tokens.map((_, i) => i)]);
+  });
 });
+

@@ -62,4 +62,32 @@ describe("llama forward pass on stories260K", () => {
     const [output] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60 }]);
     expect(model.tokenizer.decode([...prompt, ...output!.tokens]).startsWith(PUBLISHED_SAMPLE)).toBe(true);
   });
+
+  it("stops at a stop text, after the token that completes it, and at the token limit", async () => {
+    const prompt = model.tokenizer.encode("");
+    const [stopped] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60, stopText: "." }]);
+    expect(stopped!.stopReason).toBe("stop-text");
+    expect(model.tokenizer.decodeContinuation(prompt, stopped!.tokens)).toBe("Once upon a time, there was a little girl named Lily.");
+    // The stop text is matched in the text as printed: after BOS alone, the first word has no leading space.
+    const [atStart] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60, stopText: " Once" }]);
+    expect(atStart!.stopReason).toBe("limit");
+    const [limited] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 7 }]);
+    expect(limited).toMatchObject({ stopReason: "limit", tokens: stopped!.tokens.slice(0, 7) });
+  });
+
+  it("stops at the end-of-text token, which is not part of the output, and other rows go on", async () => {
+    // Greedily this model never ends a story; near-uniform sampling reaches the end-of-text token soon.
+    const prompt = model.tokenizer.encode("Tom had a red ball");
+    const hot = { kind: "sample", temperature: 50, seed: 9 } as const;
+    const [ended, going] = await generate(model, [
+      { promptTokens: prompt, maxNewTokens: 200, sampling: hot },
+      { promptTokens: prompt, maxNewTokens: 60 },
+    ]);
+    expect(ended!.stopReason).toBe("eos");
+    expect(ended!.tokens.length).toBeLessThan(200);
+    expect(ended!.tokens).not.toContain(model.tokenizer.eosId);
+    expect(going).toMatchObject({ stopReason: "limit" });
+    expect(going!.tokens).toHaveLength(60);
+  });
 });
+

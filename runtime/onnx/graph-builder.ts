@@ -168,12 +168,6 @@ export class GraphBuilder {
     return replacement;
   }
 
-  /** The whole graph as one model; only for graphs without cuts. */
-  toBytes(graphName: string): Uint8Array {
-    if (this.cuts.length > 0) throw new Error("a graph with cuts is built with toSegments()");
-    return this.toSegments(graphName)[0]!.bytes;
-  }
-
   /**
    * The graph as consecutive segments, one more than there are cuts. A value computed in one segment and used
    * in a later one becomes an output of the first and an input of the second.
@@ -191,17 +185,19 @@ export class GraphBuilder {
       for (const n of nodes) for (const i of n.inputs) if ((definedIn.get(i) ?? s) < s) handedOn[definedIn.get(i)!]!.add(i);
     });
     this.cuts.forEach((c, s) => handedOn[s]!.add(c.value));
+    const cutOf = new Map(this.cuts.map((c) => [c.replacement, c]));
 
     return ranges.map((nodes, s) => {
       const used = new Set(nodes.flatMap((n) => n.inputs));
       const inputs: Port[] = [];
       for (const name of used) {
         const port = graphInputs.get(name);
+        // A cut's replacement is computed between runs, so every segment that reads it takes it as an input.
+        const cut = cutOf.get(name);
         if (port) inputs.push(port);
+        else if (cut) inputs.push({ name, info: this.anyShape(name, cut.value) });
         else if (definedIn.get(name) !== undefined && definedIn.get(name)! < s) inputs.push({ name, info: this.anyShape(name) });
       }
-      const cutBefore = this.cuts[s - 1];
-      if (cutBefore && used.has(cutBefore.replacement)) inputs.push({ name: cutBefore.replacement, info: this.anyShape(cutBefore.replacement, cutBefore.value) });
       const outputs: Port[] = [
         ...this.outputs.filter((p) => definedIn.get(p.name) === s),
         ...[...handedOn[s]!].filter((name) => !graphOutputs.has(name)).map((name) => ({ name, info: this.anyShape(name) })),

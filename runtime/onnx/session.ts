@@ -29,14 +29,6 @@ export class GraphSession {
     return new GraphSession(session);
   }
 
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
-
   /** Runs the graph once; returns every graph output as a float tensor. */
   async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor<Float32Array>>> {
     const ortFeeds: Record<string, ort.Tensor> = {};

@@ -36,6 +36,8 @@ export interface RandomLlamaOptions {
   architecture?: string;
   /** Tensors left out of the file, for tests of incomplete models. */
   omitTensors?: readonly string[];
+  /** Metadata written over (or beside) the generated keys, for tests of inconsistent or unsupported models. */
+  metadata?: Readonly<Record<string, GgufValue>>;
 }
 
 export interface RandomLlama {
@@ -152,6 +154,7 @@ export function randomLlamaGguf(options: RandomLlamaOptions = {}): RandomLlama {
     "tokenizer.ggml.bos_token_id": gv.u32(BOS_ID),
     "tokenizer.ggml.eos_token_id": gv.u32(EOS_ID),
     "tokenizer.ggml.unknown_token_id": gv.u32(UNK_ID),
+    ...options.metadata,
   };
   return { bytes: writeGguf({ version: options.version ?? 3, metadata, tensors: specs }), vocab, tensors };
 }
