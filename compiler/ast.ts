@@ -13,6 +13,8 @@ import type {
 
 export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement, { kind: Kind }>;
 
+export type BinaryOperator = Extract<Expression, { kind: "binary" }>["operator"];
+
 /** The statements of one kind, in source order. */
 export function statementsOfKind<Kind extends Statement["kind"]>(
   program: Program,

@@ -1,9 +1,11 @@
 // Binding a plan's parameters and sweep variables to values: one BoundPlan per point of the sweep grid.
 // The compiler has checked every default and sweep value where it is used; a value given here (--set, run(params))
-// is checked against its declaration's type, and against the rules of the generate options it sets. Selections
-// (layers, heads, positions) are checked against the model when the bound plan is (model-check.ts).
+// is checked against its declaration's type, against the rules of the generate options it sets, and, as a position
+// text, for being empty. Selections (layers, heads, positions) are checked against the model when the bound plan is
+// (model-check.ts).
 
-import { GENERATE_COUNT, type NumberRule } from "./numbers.js";
+import { ANY_INTEGER, brokenBound, GENERATE_COUNT, type NumberRule } from "./numbers.js";
+import { MAX_SWEEP_GRID_POINTS } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import type {
   BoundPlan,
@@ -12,8 +14,11 @@ import type {
   ParamValue,
   Plan,
   PlanParam,
+  PlanStep,
   PlanSweep,
+  SiteSelection,
   StringOrParam,
+  ValueExpr,
 } from "./types.js";
 
 /**
@@ -26,6 +31,7 @@ export class ParamError extends Error {
 
 type Declared = Pick<PlanParam, "name" | "type">;
 
+/** An int must be a safe integer, as in the language (numbers.ts). */
 function checkValue(declared: Declared, value: unknown, written = JSON.stringify(value)): ParamValue {
   const fits =
     declared.type === "string"
@@ -33,14 +39,16 @@ function checkValue(declared: Declared, value: unknown, written = JSON.stringify
       : typeof value === "number" && Number.isFinite(value) && (declared.type === "float" || Number.isInteger(value));
   if (!fits)
     throw new ParamError(`parameter '${declared.name}' is ${article(declared.type)} ${declared.type}, got ${written}`);
+  const bound = declared.type === "int" ? brokenBound(value as number, ANY_INTEGER) : undefined;
+  if (bound !== undefined) throw new ParamError(`parameter '${declared.name}' must be ${bound}, got ${written}`);
   return value as ParamValue;
 }
 
 const article = (type: string) => (type === "int" ? "an" : "a");
 
-/** Numbers as the language writes them, with an optional sign: an int has digits only. */
-const INT_TEXT = /^[+-]?[0-9]+$/;
-const FLOAT_TEXT = /^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+/** Numbers as the language writes them: an optional minus sign (there is no plus sign), and for an int digits only. */
+const INT_TEXT = /^-?[0-9]+$/;
+const FLOAT_TEXT = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /**
  * Reads a value given as text (`--set l=3`) the way its declaration types it: ints and floats as numbers written
@@ -86,51 +94,96 @@ function substitute(node: unknown, values: Readonly<Record<string, ParamValue>>)
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substitute(value, values)]));
 }
 
+type TemplateStep = PlanStep<NumberOrParam, StringOrParam>;
+type TemplateSelection = SiteSelection<NumberOrParam, StringOrParam>;
+type TemplateValue = ValueExpr<NumberOrParam, StringOrParam>;
+
 /**
- * Checks the values that references in generate steps stand for against the rules of their places, as the
- * compiler checks literals there: the count, the sampling options and the stop text.
+ * Checks the values that references stand for against the rules of their places, as the compiler checks literals
+ * there: the generate count, the sampling options, the stop text, and texts selecting positions.
  */
-function checkGenerateValues(plan: Plan, values: Readonly<Record<string, ParamValue>>): void {
+function checkValuesWhereUsed(plan: Plan, values: Readonly<Record<string, ParamValue>>): void {
   const checkNumber = (name: string, field: NumberOrParam | undefined, rule: NumberRule) => {
     if (!isParamRef(field)) return;
     const value = values[field.param];
-    if (typeof value === "number" && !rule.accepts(value)) {
-      throw new ParamError(`${name} must be ${rule.bound}, got ${field.param} = ${value}`);
-    }
+    const bound = typeof value === "number" ? brokenBound(value, rule) : undefined;
+    if (bound !== undefined) throw new ParamError(`${name} must be ${bound}, got ${field.param} = ${value}`);
   };
-  const checkStop = (stop: StringOrParam | undefined) => {
-    if (isParamRef(stop) && values[stop.param] === "") {
-      throw new ParamError(`the stop text must not be empty, got ${stop.param} = ""`);
+  const checkText = (name: string, text: StringOrParam | undefined) => {
+    if (isParamRef(text) && values[text.param] === "") {
+      throw new ParamError(`${name} must not be empty, got ${text.param} = ""`);
     }
   };
   for (const step of plan.steps) {
+    for (const { positions } of selectionsOf(step)) {
+      if (positions.kind === "text") checkText("a pos text", positions.text);
+    }
     if (step.kind !== "generate") continue;
     checkNumber("generate count", step.maxNewTokens, GENERATE_COUNT);
     const { sampling } = step;
     if (sampling.kind === "sample") {
       for (const [option, { field, rule }] of SAMPLING_OPTIONS) checkNumber(option, sampling[field], rule);
     }
-    checkStop(step.stop);
+    checkText("the stop text", step.stop);
+  }
+}
+
+/** The selections a step makes, the inline reads in its value included. */
+function selectionsOf(step: TemplateStep): TemplateSelection[] {
+  switch (step.kind) {
+    case "capture":
+    case "zero":
+    case "mean":
+      return [step.site];
+    case "patch":
+      return [step.source, step.site];
+    case "add":
+    case "set":
+      return [step.site, ...valueSelections(step.value)];
+    case "scale":
+      return [step.site, ...valueSelections(step.factor)];
+    case "generate":
+      return [];
+  }
+}
+
+function valueSelections(value: TemplateValue): TemplateSelection[] {
+  switch (value.kind) {
+    case "number":
+    case "capture":
+      return [];
+    case "activation":
+      return [value.site];
+    case "binary":
+      return [...valueSelections(value.left), ...valueSelections(value.right)];
+    case "negate":
+      return valueSelections(value.operand);
   }
 }
 
 /**
- * The bound plans of `plan`: parameters take their defaults unless `given` sets them, and there is one plan
- * per point of the sweep grid. Throws ParamError for a name that is not declared, or a value of the wrong type or
- * out of range where it is used.
+ * The bound plans of `plan`: parameters take their defaults unless `given` sets them (a value of `undefined` sets
+ * nothing, as an optional property left out), and there is one plan per point of the sweep grid. Throws ParamError
+ * for a name that is not declared, a value of the wrong type or out of range where it is used, or a grid of more
+ * points than the compiler allows.
  */
 export function bindPlan(plan: Plan, given: Readonly<Record<string, unknown>> = {}): BoundPlan[] {
   const declared = new Map<string, Declared>([...plan.params, ...plan.sweeps].map((d) => [d.name, d]));
   const checked: Record<string, ParamValue> = {};
   for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
     const declaration = declared.get(name);
     if (!declaration) throw new ParamError(unknownName(plan, name));
     checked[name] = checkValue(declaration, value);
   }
+  const points = plan.sweeps.reduce((count, sweep) => count * (sweep.name in checked ? 1 : sweep.values.length), 1);
+  if (points > MAX_SWEEP_GRID_POINTS) {
+    throw new ParamError(`the sweeps make ${points} runs; the sweeps of a plan make at most ${MAX_SWEEP_GRID_POINTS}`);
+  }
   const params = Object.fromEntries(plan.params.map((p) => [p.name, checked[p.name] ?? p.default]));
   return grid(plan.sweeps, checked).map((point) => {
     const bindings = { ...params, ...point };
-    checkGenerateValues(plan, bindings);
+    checkValuesWhereUsed(plan, bindings);
     return {
       planVersion: plan.planVersion,
       model: plan.model,

@@ -6,17 +6,22 @@
 import { captureReferences, repeats, statementsOfKind } from "./ast.js";
 import { createDiagnostic, diagnosticAt } from "./diagnostics.js";
 import { closestName, didYouMean } from "./edit-distance.js";
-import { ANY_INTEGER, ANY_NUMBER, checkNumber } from "./numbers.js";
+import { ANY_INTEGER, checkNumber } from "./numbers.js";
 import {
   declarationKind,
   fillParamSlots,
   fitsSlot,
   isNumberLiteral,
+  literalType,
+  MAX_SWEEP_GRID_POINTS,
   MAX_SWEEP_VALUES,
+  numberRuleOf,
   paramUses,
+  sweepListType,
   sweepRangeCount,
   type ParamDeclaration,
   type ParamSlot,
+  type ParamType,
   type ParamUse,
 } from "./params.js";
 import type {
@@ -43,8 +48,11 @@ export function checkParams(program: Program, declarations: Declarations): Diagn
     ...checkDuplicates(statements),
     ...checkNamesTaken(program, declarations),
     ...statements.flatMap((statement) =>
-      statement.kind === "param" ? checkLiteral("a parameter's default", statement.default) : checkSweep(statement),
+      statement.kind === "param"
+        ? checkLiteral("a parameter's default", statement.default, literalType(statement.default))
+        : checkSweep(statement),
     ),
+    ...checkSweepGrid(declarations),
     ...checkUses(program, declarations),
   ];
 }
@@ -78,8 +86,9 @@ function checkNamesTaken(program: Program, declarations: Declarations): Diagnost
   );
 }
 
-function checkLiteral(name: string, literal: NumberLiteral | StringLiteral): Diagnostic[] {
-  return isNumberLiteral(literal) ? checkNumber(name, literal, ANY_NUMBER) : [];
+/** Checks a number that is a value of `type`: an int's must be a safe integer, a float's finite. */
+function checkLiteral(name: string, literal: NumberLiteral | StringLiteral, type: ParamType): Diagnostic[] {
+  return isNumberLiteral(literal) && type !== "string" ? checkNumber(name, literal, numberRuleOf(type)) : [];
 }
 
 function checkSweep(sweep: SweepStatement): Diagnostic[] {
@@ -94,9 +103,11 @@ function checkSweep(sweep: SweepStatement): Diagnostic[] {
   }
   const [first] = values.items;
   if (first === undefined) return [diagnosticAt("emptySweep", sweep, "values", {})];
+  // A list with items has a type.
+  const type = sweepListType(values.items)!;
   const diagnostics = values.items.length > MAX_SWEEP_VALUES ? [tooLarge(values.items.length, values.range)] : [];
   for (const item of values.items) {
-    diagnostics.push(...checkLiteral("a sweep value", item));
+    diagnostics.push(...checkLiteral("a sweep value", item, type));
     if (isNumberLiteral(item) !== isNumberLiteral(first)) {
       diagnostics.push(
         createDiagnostic("mixedSweepValues", item.range, {
@@ -124,6 +135,22 @@ const written = (literal: NumberLiteral | StringLiteral): string =>
 
 function tooLarge(count: number, range: SourceRange): Diagnostic {
   return createDiagnostic("sweepTooLarge", range, { count, max: MAX_SWEEP_VALUES });
+}
+
+/**
+ * The sweeps form a grid, and binding the plan lists every point, so their sizes multiply: reported at the sweep
+ * that takes the grid over its limit. A sweep without values has its own problem, reported already.
+ */
+function checkSweepGrid(declarations: Declarations): Diagnostic[] {
+  let points = 1;
+  for (const { statement, values } of declarations.values()) {
+    if (statement.kind !== "sweep" || values.length === 0) continue;
+    points *= values.length;
+    if (points > MAX_SWEEP_GRID_POINTS) {
+      return [createDiagnostic("sweepGridTooLarge", statement.range, { count: points, max: MAX_SWEEP_GRID_POINTS })];
+    }
+  }
+  return [];
 }
 
 /**

@@ -107,10 +107,15 @@ function checkLayerOrHead(selector: Selector): Diagnostic[] {
   return [diagnosticAt("expectedInteger", selector, "value", { name: key.name, value: describeValue(value) })];
 }
 
-/** `pos` takes any of its forms, but numbers in it must be integers, and a span known to run backwards is wrong. */
+/**
+ * `pos` takes any of its forms, but numbers in it must be integers, a span known to run backwards is wrong, and so is
+ * an empty text, which occurs everywhere and covers no token.
+ */
 function checkPositions(selector: Selector): Diagnostic[] {
   const { key, value } = selector;
   if (value.kind === "number") return checkNumber(key.name, value.number, ANY_INTEGER);
+  if (value.kind === "text")
+    return value.text.value === "" ? [diagnosticAt("emptyPositionText", value, "text", {})] : [];
   if (value.kind !== "span") return [];
   const { from, to } = value;
   const problems = [from, to].flatMap((end) => (isName(end) ? [] : checkNumber(key.name, end, ANY_INTEGER)));

@@ -13,6 +13,7 @@ import {
   statementsOfKind,
   subexpressions,
   valueOf,
+  type BinaryOperator,
 } from "./ast.js";
 import { checkEachBinding, checkParams } from "./check-params.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
@@ -51,7 +52,7 @@ export function check(program: Program): Diagnostic[] {
     ...checkParams(program, params),
     ...statements.flatMap(checkStatement),
     ...statements.flatMap((statement) => checkEachBinding(statement, params, checkStatement)),
-    ...checkSomethingRuns(statementsOfKind(program, "generate"), program.range),
+    ...checkSomethingRuns(statementsOfKind(program, "generate"), captures, program.range),
   ]);
 }
 
@@ -229,11 +230,50 @@ function checkSiteRead({ site, source }: SiteRead): Diagnostic[] {
   return checkSite(site, "source", sourcePromptName(source));
 }
 
+/** The numbers in a value must be finite: those written, and those computed from numbers alone (1/0 is not). */
 function checkNumbers(value: Expression): Diagnostic[] {
-  return subexpressions(value).flatMap((expression) =>
+  const written = subexpressions(value).flatMap((expression) =>
     expression.kind === "number" ? checkNumber("a number", expression.number, ANY_NUMBER) : [],
   );
+  return [...written, ...evaluateNumbers(value).problems];
 }
+
+/**
+ * What `value` computes to when it is made of finite numbers alone (else undefined), and a problem at each smallest
+ * part made of finite numbers alone whose result is not finite. A number written too large is reported as written,
+ * so nothing computed from it is reported again. A parameter counts as a number once its value is filled in
+ * (`checkEachBinding`).
+ */
+function evaluateNumbers(value: Expression): { result: number | undefined; problems: Diagnostic[] } {
+  switch (value.kind) {
+    case "number":
+      return { result: Number.isFinite(value.number.value) ? value.number.value : undefined, problems: [] };
+    case "capture":
+    case "activation":
+      return { result: undefined, problems: [] };
+    case "negate": {
+      const { result, problems } = evaluateNumbers(value.operand);
+      return { result: result === undefined ? undefined : -result, problems };
+    }
+    case "binary": {
+      const left = evaluateNumbers(value.left);
+      const right = evaluateNumbers(value.right);
+      if (left.result === undefined || right.result === undefined) {
+        return { result: undefined, problems: [...left.problems, ...right.problems] };
+      }
+      const result = ARITHMETIC[value.operator](left.result, right.result);
+      if (Number.isFinite(result)) return { result, problems: [] };
+      return { result: undefined, problems: [createDiagnostic("nonFiniteValue", value.range, { result })] };
+    }
+  }
+}
+
+const ARITHMETIC: Record<BinaryOperator, (left: number, right: number) => number> = {
+  "+": (left, right) => left + right,
+  "-": (left, right) => left - right,
+  "*": (left, right) => left * right,
+  "/": (left, right) => left / right,
+};
 
 /** A mean ablation averages the other prompts' activations at the selected prompt positions. */
 function checkMean(mean: MeanStatement): Diagnostic[] {
@@ -281,6 +321,8 @@ function checkCount(count: NumberLiteral): Diagnostic[] {
   return [createDiagnostic("nonPositiveGenerateCount", count.range, { count: count.text })];
 }
 
-function checkSomethingRuns(generates: GenerateStatement[], file: SourceRange): Diagnostic[] {
-  return generates.length === 0 ? [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})] : [];
+/** A file outputs what it generates and the captures it exports; one with neither would run for nothing. */
+function checkSomethingRuns(generates: GenerateStatement[], captures: LetStatement[], file: SourceRange): Diagnostic[] {
+  const outputs = generates.length + captures.filter((capture) => capture.exported).length;
+  return outputs === 0 ? [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})] : [];
 }

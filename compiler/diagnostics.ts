@@ -57,6 +57,16 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "{escape} is not a Unicode scalar value (it must be at most 10FFFF and not a surrogate D800-DFFF)",
   },
+  expressionTooDeep: {
+    code: "PTCH1010",
+    severity: "error",
+    message: "parentheses nest more than {max} deep in this value",
+  },
+  expressionTooLong: {
+    code: "PTCH1011",
+    severity: "error",
+    message: "this value has more than {max} operators (+ - * /, signs included)",
+  },
 
   // 2xxx names and resolution
   undefinedPrompt: { code: "PTCH2001", severity: "error", message: "no prompt named '{name}'{suggestion}" },
@@ -112,7 +122,8 @@ export const DIAGNOSTICS = {
   missingGenerate: {
     code: "PTCH3004",
     severity: "error",
-    message: "nothing to run: add a generate statement such as: generate 60 from <prompt name>",
+    message:
+      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, or export a capture with export let",
   },
   expectedInteger: { code: "PTCH3005", severity: "error", message: "{name} must be an integer, got {value}" },
   valueOutOfRange: { code: "PTCH3006", severity: "error", message: "{name} must be {bound}, got {value}" },
@@ -173,6 +184,21 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "a sweep of {count} values is too large; a sweep has at most {max}",
   },
+  sweepGridTooLarge: {
+    code: "PTCH3019",
+    severity: "error",
+    message: "with this sweep, the sweeps make {count} runs; the sweeps of a file make at most {max}",
+  },
+  nonFiniteValue: {
+    code: "PTCH3020",
+    severity: "error",
+    message: "this computes to {result}; a value must be a finite number",
+  },
+  emptyPositionText: {
+    code: "PTCH3021",
+    severity: "error",
+    message: 'an empty text selects no tokens; give the text to select, such as pos="Lily"',
+  },
 
   // 31xx checks against the loaded model and the tokenized prompts
   layerOutOfRange: {
@@ -203,11 +229,7 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "vectors of width {left} do not fit a site of width {right}",
   },
-  operandWidthMismatch: {
-    code: "PTCH3114",
-    severity: "error",
-    message: "cannot combine vectors of width {left} and {right} in one value",
-  },
+
   generatedNeedsOneVector: {
     code: "PTCH3108",
     severity: "error",
@@ -237,10 +259,22 @@ export const DIAGNOSTICS = {
     message:
       "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
   },
+
   modelUnavailable: {
     code: "PTCH3113",
     severity: "error",
     message: "cannot open the model: {reason}",
+  },
+  operandWidthMismatch: {
+    code: "PTCH3114",
+    severity: "error",
+    message: "cannot combine vectors of width {left} and {right} in one value",
+  },
+  overriddenIntervention: {
+    code: "PTCH3115",
+    severity: "warning",
+    message:
+      "this {kind} replaces what an earlier {earlier} wrote at the same site and position before anything read it, so that {earlier} has no effect there",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
 

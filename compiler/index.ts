@@ -3,6 +3,7 @@
 // warnings never stop compilation. Nothing here throws on user input.
 
 import { parse } from "../grammar/index.js";
+import { BYTE_ORDER_MARK } from "../grammar/lexer.js";
 import { check } from "./check.js";
 import { hasErrors } from "./diagnostics.js";
 import { LineIndex } from "./line-index.js";
@@ -49,12 +50,14 @@ function location(fileName: string, range: SourceRange): string {
 
 /**
  * Carets under the part of `lineText` that `range` covers (to the end of the line if the range goes on), at least
- * one so that an empty range still shows where it is. The indent copies the line's tabs so the carets line up.
+ * one so that an empty range still shows where it is. The indent copies the line's tabs, and leaves out a byte order
+ * mark, which takes no room, so the carets line up.
  */
 function underline(lineText: string, range: SourceRange): string {
   const startIndex = range.start.column - 1;
   const endIndex = range.end.line === range.start.line ? range.end.column - 1 : lineText.length;
-  const indent = [...lineText.slice(0, startIndex)].map((character) => (character === "\t" ? "\t" : " ")).join("");
+  const indentOf = (character: string) => (character === "\t" ? "\t" : character === BYTE_ORDER_MARK ? "" : " ");
+  const indent = [...lineText.slice(0, startIndex)].map(indentOf).join("");
   const width = Math.max(1, [...lineText.slice(startIndex, endIndex)].length);
   return indent + "^".repeat(width);
 }

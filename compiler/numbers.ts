@@ -4,15 +4,15 @@ import { createDiagnostic } from "./diagnostics.js";
 import type { Diagnostic, NumberLiteral } from "./types.js";
 
 export interface NumberRule {
-  /** Whether the number must be written as an integer. */
+  /** Whether the number must be an integer: written as one, and exactly representable (a safe integer). */
   integer: boolean;
-  /** Whether a (finite) value is allowed. */
+  /** Whether a value is allowed by the rule's own bound; finiteness and safety are checked besides. */
   accepts: (value: number) => boolean;
-  /** The allowed values, for the message: "at least 0". */
+  /** The values `accepts` allows, for the message: "at least 0". */
   bound: string;
 }
 
-export const ANY_INTEGER: NumberRule = { integer: true, accepts: () => true, bound: "finite" };
+export const ANY_INTEGER: NumberRule = { integer: true, accepts: () => true, bound: "an integer" };
 export const NON_NEGATIVE_INTEGER: NumberRule = { integer: true, accepts: (value) => value >= 0, bound: "at least 0" };
 export const ANY_NUMBER: NumberRule = { integer: false, accepts: () => true, bound: "finite" };
 /** How many tokens a generate statement generates. */
@@ -24,14 +24,27 @@ export function isWrittenAsInteger(number: NumberLiteral): boolean {
 }
 
 /**
- * Checks `number`, the value of `name`, against `rule`. A number too large to represent (1e999) is out of every
- * range: the plan is JSON, which has no infinities.
+ * The bound that `value` breaks under `rule`, for messages ("at least 0"), or undefined if it keeps them all. An
+ * integer must be a safe integer: beyond 2^53 - 1 neighbouring integers are the same number, so 2^53 + 1 would
+ * silently be 2^53. Any number must be finite: the plan is JSON, which has no infinities.
  */
+export function brokenBound(value: number, rule: NumberRule): string | undefined {
+  if (!rule.accepts(value)) return rule.bound;
+  if (rule.integer && !Number.isSafeInteger(value)) {
+    return value > 0 ? `at most ${Number.MAX_SAFE_INTEGER}` : `at least ${Number.MIN_SAFE_INTEGER}`;
+  }
+  return Number.isFinite(value) ? undefined : "finite";
+}
+
+/** Checks `number`, the value of `name`, against `rule`. */
 export function checkNumber(name: string, number: NumberLiteral, rule: NumberRule): Diagnostic[] {
   const args = { name, value: number.text };
   if (rule.integer && !isWrittenAsInteger(number)) return [createDiagnostic("expectedInteger", number.range, args)];
-  if (!Number.isFinite(number.value) || !rule.accepts(number.value)) {
-    return [createDiagnostic("valueOutOfRange", number.range, { ...args, bound: rule.bound })];
-  }
-  return [];
+  const bound = brokenBound(number.value, rule);
+  return bound === undefined ? [] : [createDiagnostic("valueOutOfRange", number.range, { ...args, bound })];
+}
+
+/** Whether `number` keeps `rule`, as `checkNumber` checks it. */
+export function keepsRule(number: NumberLiteral, rule: NumberRule): boolean {
+  return (!rule.integer || isWrittenAsInteger(number)) && brokenBound(number.value, rule) === undefined;
 }

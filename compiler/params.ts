@@ -2,7 +2,7 @@
 // and the places in a statement where a name may stand for a literal. The checks and the planner read both from here.
 
 import { isName } from "./ast.js";
-import { isWrittenAsInteger } from "./numbers.js";
+import { ANY_INTEGER, ANY_NUMBER, isWrittenAsInteger, keepsRule, type NumberRule } from "./numbers.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { SELECTOR_KEYS } from "./sites.js";
 import type {
@@ -28,6 +28,8 @@ export type ParamType = PlanParam["type"];
 
 /** The most values a sweep may have: each one is a run of the whole experiment, and the plan lists them all. */
 export const MAX_SWEEP_VALUES = 10_000;
+/** The most points the sweeps' grid may have: each is a run of the whole experiment, and binding lists them all. */
+export const MAX_SWEEP_GRID_POINTS = 10_000;
 
 export interface ParamDeclaration {
   statement: ParamStatement | SweepStatement;
@@ -68,38 +70,50 @@ export function literalType(literal: NumberLiteral | StringLiteral): ParamType {
   return isWrittenAsInteger(literal) ? "int" : "float";
 }
 
+/**
+ * The type of a sweep list: of floats if any number is written as one; a list that mixes numbers and strings (an
+ * error) takes its first item's type; an empty list has none.
+ */
+export function sweepListType(items: readonly (NumberLiteral | StringLiteral)[]): ParamType | undefined {
+  const [first, ...rest] = items.map(literalType);
+  return first === "string" || first === undefined ? first : [first, ...rest].includes("float") ? "float" : "int";
+}
+
+/** What a number of a value of `type` must keep: an int's, a safe integer; a float's, a finite number. */
+export function numberRuleOf(type: Exclude<ParamType, "string">): NumberRule {
+  return type === "int" ? ANY_INTEGER : ANY_NUMBER;
+}
+
 /** The number of values a sweep range would have; only meaningful for integer ends. */
 export function sweepRangeCount(values: Extract<SweepValues, { kind: "range" }>): number {
   return values.to.value - values.from.value + 1;
 }
 
 function paramDeclaration(value: NumberLiteral | StringLiteral): Omit<ParamDeclaration, "statement"> {
-  return { type: literalType(value), values: isValidValue(value) ? [value.value] : [] };
+  const type = literalType(value);
+  return { type, values: isValidValue(value, type) ? [value.value] : [] };
 }
 
-/**
- * A sweep's type and values. A list of numbers is of floats if any is written as one; a list that mixes numbers
- * and strings (an error) takes its first item's type.
- */
+/** A sweep's type and values: a range's are ints; a list's, see `sweepListType`. */
 function sweepDeclaration(values: SweepValues): Omit<ParamDeclaration, "statement"> {
   if (values.kind === "range") {
     const { from, to } = values;
     const count = sweepRangeCount(values);
-    const isValid = isWrittenAsInteger(from) && isWrittenAsInteger(to) && count >= 1 && count <= MAX_SWEEP_VALUES;
+    const isValid =
+      keepsRule(from, ANY_INTEGER) && keepsRule(to, ANY_INTEGER) && count >= 1 && count <= MAX_SWEEP_VALUES;
     return { type: "int", values: isValid ? Array.from({ length: count }, (_, i) => from.value + i) : [] };
   }
   const { items } = values;
-  const [first, ...rest] = items.map(literalType);
-  const type = first === "string" || first === undefined ? first : [first, ...rest].includes("float") ? "float" : "int";
+  const type = sweepListType(items);
   const isValid =
-    items.length <= MAX_SWEEP_VALUES &&
-    items.every((item) => isValidValue(item) && (literalType(item) === "string") === (type === "string"));
+    type !== undefined && items.length <= MAX_SWEEP_VALUES && items.every((item) => isValidValue(item, type));
   return { type, values: isValid ? items.map((item) => item.value) : [] };
 }
 
-/** Whether a literal can be a value: any string, and any number but one too large to represent. */
-function isValidValue(literal: NumberLiteral | StringLiteral): boolean {
-  return !isNumberLiteral(literal) || Number.isFinite(literal.value);
+/** Whether a literal can be a value of `type`: a string of a string, a number of a number type that keeps its rule. */
+function isValidValue(literal: NumberLiteral | StringLiteral, type: ParamType): boolean {
+  if (!isNumberLiteral(literal)) return type === "string";
+  return type !== "string" && keepsRule(literal, numberRuleOf(type));
 }
 
 // ---------------------------------------------------------------------------------------------

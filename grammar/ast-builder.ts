@@ -4,7 +4,7 @@
 // best-effort value, so that later checks don't report a cascade of "no prompt named ..." errors.
 
 import type { CstNode, IToken, TokenType } from "chevrotain";
-import { isName } from "../compiler/ast.js";
+import { isName, type BinaryOperator } from "../compiler/ast.js";
 import { createDiagnostic, type DiagnosticName } from "../compiler/diagnostics.js";
 import type { LineIndex } from "../compiler/line-index.js";
 import type {
@@ -93,8 +93,6 @@ export function buildAst(
   };
   return { program, diagnostics: builder.diagnostics };
 }
-
-type BinaryOperator = Extract<Expression, { kind: "binary" }>["operator"];
 
 const BINARY_OPERATORS = new Map<TokenType, BinaryOperator>([
   [Plus, "+"],

@@ -2,36 +2,50 @@
 // Nothing here throws on user input; all problems come back as diagnostics.
 
 import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from "chevrotain";
-import { sortByPosition } from "../compiler/diagnostics.js";
+import { createDiagnostic, sortByPosition } from "../compiler/diagnostics.js";
 import { LineIndex } from "../compiler/line-index.js";
 import type { Diagnostic, Program } from "../compiler/types.js";
 import { buildAst } from "./ast-builder.js";
 import { firstOffset, isComplete } from "./cst-queries.js";
+import {
+  MAX_EXPRESSION_NESTING,
+  MAX_EXPRESSION_OPERATORS,
+  withoutOversizedExpressions,
+  type ExpressionLimitExceeded,
+} from "./expression-limits.js";
 import { lexer, Separator } from "./lexer.js";
 import { parser, type ProgramCst } from "./parser.js";
 import { lexErrorToDiagnostic, parseErrorToDiagnostic } from "./syntax-errors.js";
+import { tokenRange } from "./token-range.js";
 
 export interface CstParseResult {
   cst: ProgramCst;
-  /** Every token the parser saw, in order (whitespace and comments excluded). */
+  /**
+   * Every token the parser saw, in order (whitespace and comments excluded): all but those of the statements left
+   * out for `exceededLimits`.
+   */
   tokens: IToken[];
   /** The comment tokens, in order; a formatter interleaves them with `tokens` by offset. */
   comments: IToken[];
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
+  /** Where statements exceed a limit on the size of their value; they are left out of the parse. */
+  exceededLimits: ExpressionLimitExceeded[];
 }
 
 /** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
 export function parseCst(source: string): CstParseResult {
   const lexed = lexer.tokenize(source);
-  parser.input = lexed.tokens;
+  const { tokens, exceeded } = withoutOversizedExpressions(lexed.tokens);
+  parser.input = tokens;
   const cst = parser.program() as ProgramCst;
   return {
     cst,
-    tokens: lexed.tokens,
+    tokens,
     comments: lexed.groups["comments"] ?? [],
     lexErrors: lexed.errors,
     parseErrors: parser.errors,
+    exceededLimits: exceeded,
   };
 }
 
@@ -42,11 +56,16 @@ export interface ParseResult {
 }
 
 export function parse(source: string): ParseResult {
-  const { cst, tokens, comments, lexErrors, parseErrors } = parseCst(source);
+  const { cst, tokens, comments, lexErrors, parseErrors, exceededLimits } = parseCst(source);
   const lines = new LineIndex(source);
   const { program, diagnostics: literalDiagnostics } = buildAst(cst, comments, lines);
   const diagnostics = sortByPosition([
     ...lexErrors.map((error) => lexErrorToDiagnostic(error, source, lines)),
+    ...exceededLimits.map(({ limit, token }) =>
+      limit === "nesting"
+        ? createDiagnostic("expressionTooDeep", tokenRange(token, lines), { max: MAX_EXPRESSION_NESTING })
+        : createDiagnostic("expressionTooLong", tokenRange(token, lines), { max: MAX_EXPRESSION_OPERATORS }),
+    ),
     ...withoutCascades(parseErrors, cst, tokens).map((error) => parseErrorToDiagnostic(error, tokens, lines)),
     ...literalDiagnostics,
   ]);

@@ -134,9 +134,24 @@ export const Semicolon = createToken({ name: "Semicolon", pattern: ";", categori
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 export const Whitespace = createToken({ name: "Whitespace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
 
+export const BYTE_ORDER_MARK = "\uFEFF";
+/**
+ * The byte order mark some editors write at the start of a UTF-8 file. Skipped there, and only there: elsewhere
+ * U+FEFF is an invisible character that is better reported than silently ignored. Skipping it keeps the offsets of
+ * everything after it, so ranges stay right.
+ */
+export const ByteOrderMark = createToken({
+  name: "ByteOrderMark",
+  pattern: { exec: (text, offset) => (offset === 0 && text.startsWith(BYTE_ORDER_MARK) ? [BYTE_ORDER_MARK] : null) },
+  start_chars_hint: [BYTE_ORDER_MARK],
+  line_breaks: false,
+  group: Lexer.SKIPPED,
+});
+
 // Order matters: the first matching pattern wins. Longer keywords come before their prefixes ("into" before
 // "in") and all keywords before Identifier; closed strings before unclosed ones; decimals before integers.
 export const allTokens: TokenType[] = [
+  ByteOrderMark,
   Whitespace,
   Comment,
   Newline,

@@ -134,8 +134,27 @@ describe("bindPlan", () => {
     [{ n: "3" }, `parameter 'n' is an int, got "3"`],
     [{ n: Number.POSITIVE_INFINITY }, "parameter 'n' is an int, got null"],
     [{ who: 1 }, "parameter 'who' is a string, got 1"],
+    [{ n: 2 ** 53 }, "parameter 'n' must be at most 9007199254740991, got 9007199254740992"],
+    [{ l: -1e20 }, "parameter 'l' must be at least -9007199254740991, got -100000000000000000000"],
   ])("rejects %j", (given, message) => {
     expect(() => bindPlan(grid, given)).toThrow(new ParamError(message));
+  });
+
+  it("takes a value of undefined as not given, like an optional property left out", () => {
+    expect(bindPlan(grid, { n: undefined, who: undefined, x: undefined })).toEqual(bindPlan(grid));
+  });
+
+  it("refuses a grid of more points than the compiler allows, counting a sweep fixed by a given value once", () => {
+    const sweep = (name: string, count: number) => ({
+      name,
+      type: "int" as const,
+      values: Array.from({ length: count }, (_, i) => i),
+    });
+    const large: Plan = { ...grid, params: [], sweeps: [sweep("x", 101), sweep("y", 100)], prompts: [], steps: [] };
+    expect(() => bindPlan(large)).toThrow(
+      new ParamError("the sweeps make 10100 runs; the sweeps of a plan make at most 10000"),
+    );
+    expect(bindPlan(large, { x: 3 })).toHaveLength(100);
   });
 
   it.each([
@@ -148,10 +167,35 @@ describe("bindPlan", () => {
     ],
     ["top_k", "generate 1 from p sample top_k=n", { n: 0 }, "top_k must be at least 1, got n = 0"],
     ["top_p", "generate 1 from p sample top_p=n", { n: 2 }, "top_p must be greater than 0 and at most 1, got n = 2"],
-    ["the seed", "generate 1 from p sample seed=n", { n: -1 }, "seed must be at least 0, got n = -1"],
+    [
+      "the seed",
+      "generate 1 from p sample seed=n",
+      { n: -1 },
+      "seed must be at least 0 and at most 4294967295, got n = -1",
+    ],
+    [
+      "a seed beyond 32 bits",
+      "generate 1 from p sample seed=n",
+      { n: 2 ** 32 },
+      "seed must be at least 0 and at most 4294967295, got n = 4294967296",
+    ],
     ["the stop text", "generate 1 from p stop s", { s: "" }, `the stop text must not be empty, got s = ""`],
+    ["a position text", "zero resid[L=0, pos=s] in p", { s: "" }, `a pos text must not be empty, got s = ""`],
+    [
+      "a position text read in a value",
+      "add resid[L=0, pos=s] of p to resid[L=1, pos=0] in p",
+      { s: "" },
+      `a pos text must not be empty, got s = ""`,
+    ],
   ])("checks a value given for %s where it is used", (_, statement, given, message) => {
-    const plan = planOf("param n = 1", 'param s = "."', "prompt p = s", "scale resid[L=0] in p by n", statement);
+    const plan = planOf(
+      "param n = 1",
+      'param s = "."',
+      "prompt p = s",
+      "scale resid[L=0] in p by n",
+      statement,
+      "generate 1 from p",
+    );
     expect(() => bindPlan(plan, given)).toThrow(new ParamError(message));
   });
 
@@ -174,7 +218,6 @@ describe("parseParamValue", () => {
   it.each([
     ["n", "7", 7],
     ["n", "-2", -2],
-    ["n", "+4", 4],
     ["l", "5", 5],
     ["alpha", "2", 2],
     ["alpha", "-0.25", -0.25],
@@ -191,6 +234,9 @@ describe("parseParamValue", () => {
     ["n", "1e3", `parameter 'n' is an int, got "1e3"`],
     ["n", "", `parameter 'n' is an int, got ""`],
     ["n", "0x10", `parameter 'n' is an int, got "0x10"`],
+    ["n", "+4", `parameter 'n' is an int, got "+4"`],
+    ["alpha", "+0.5", `parameter 'alpha' is a float, got "+0.5"`],
+    ["n", "99999999999999999999", `parameter 'n' must be at most 9007199254740991, got "99999999999999999999"`],
     ["n", "9".repeat(400), /^parameter 'n' is an int, got "9+"$/],
     ["alpha", "abc", `parameter 'alpha' is a float, got "abc"`],
     ["alpha", "Infinity", `parameter 'alpha' is a float, got "Infinity"`],

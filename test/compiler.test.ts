@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bindPlan } from "../compiler/bind.js";
 import { DIAGNOSTICS, createDiagnostic } from "../compiler/diagnostics.js";
 import { closestName, editDistance } from "../compiler/edit-distance.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
@@ -146,8 +147,34 @@ describe("checks", () => {
     );
   });
 
-  it("requires at least one generate, reported at the end of the file", () => {
-    expectError(header, "PTCH3004", "3:1");
+  it("requires a generate or an exported capture, reported at the end of the file", () => {
+    expect(expectError(header, "PTCH3004", "3:1").message).toBe(
+      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, or export a capture with export let",
+    );
+    // A capture that isn't exported outputs nothing.
+    expectError(`${header}let x = resid[L=0] of story\nadd x to resid[L=1] in story`, "PTCH3004");
+  });
+
+  it("accepts a file whose only outputs are exported captures", () => {
+    const plan = expectValid(`${header}zero resid[L=0, pos=1] in story\nexport let x = resid[L=1, pos=1] of story`);
+    expect(plan.steps.map((step) => step.kind)).toEqual(["zero", "capture"]);
+  });
+
+  it.each([
+    ["generate 99999999999999999999 from story", "PTCH3006 3:10", "generate count must be at most 9007199254740991"],
+    ["zero resid[L=99999999999999999999] in story", "PTCH3006 3:14", "L must be at most 9007199254740991"],
+    ["zero z[L=0, head=9007199254740992] in story", "PTCH3006 3:18", "head must be at most 9007199254740991"],
+    ["zero resid[L=0, pos=-9007199254740992] in story", "PTCH3006 3:21", "pos must be at least -9007199254740991"],
+    ["zero resid[L=0, pos=0..9007199254740992] in story", "PTCH3006 3:24", "pos must be at most 9007199254740991"],
+    ["zero resid[L=0, pos=1" + "0".repeat(400) + "] in story", "PTCH3006 3:21", "pos must be at most 9007199254740991"],
+  ])("requires every integer to be a safe integer: %s", (statement, expected, message) => {
+    const source = `${header}${statement}\ngenerate 1 from story`;
+    expect(located(source)).toEqual([expected]);
+    expect(compile(source).diagnostics[0]!.message).toMatch(new RegExp(`^${message}, got -?[0-9]+$`));
+  });
+
+  it("accepts the largest safe integers", () => {
+    expectValid(`${header}zero resid[L=9007199254740991, pos=-9007199254740991] in story\ngenerate 1 from story`);
   });
 
   it("warns about an unused prompt without stopping compilation", () => {
@@ -166,6 +193,47 @@ describe("checks", () => {
       "PTCH3002",
     ]);
     expect(codes("generate 1 from p\ngenerate 2 from q")).toEqual(["PTCH3001", "PTCH2001", "PTCH2001"]);
+  });
+
+  it("compiles a file that starts with a byte order mark", () => {
+    expectValid(`\uFEFF${header}generate 1 from story`);
+  });
+
+  it("never throws on deep or long values, and reports those over a limit", () => {
+    // A value built from the inside out, one layer at a time, so that the nesting and the operators are known; the
+    // weights and lengths put about half the values within the limits, and many of those near them.
+    const layer = fc.oneof(
+      { weight: 3, arbitrary: fc.constant({ open: "(", close: ")", parentheses: 1, operators: 0 }) },
+      fc.constant({ open: "-", close: "", parentheses: 0, operators: 1 }),
+      fc
+        .nat({ max: 20 })
+        .map((count) => ({ open: "", close: " * 0.5".repeat(count), parentheses: 0, operators: count })),
+      fc.nat({ max: 20 }).map((count) => ({ open: "1 - ".repeat(count), close: "", parentheses: 0, operators: count })),
+      fc.constant({ open: "alpha / (", close: ")", parentheses: 1, operators: 1 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(layer, { maxLength: 150, size: "max" }),
+        fc.constantFrom("add", "scale"),
+        (layers, statement) => {
+          const value = layers.reduce(
+            (inner, { open, close }) => `${open}${inner}${close}`,
+            "resid[L=1, pos=0] of story",
+          );
+          const site = "resid[L=1, pos=0] in story";
+          const intervention = statement === "add" ? `add ${value} to ${site}` : `scale ${site} by ${value}`;
+          const source = `${header}param alpha = 2\n${intervention}\ngenerate 1 from story`;
+          const { plan, diagnostics } = compile(source);
+          const nesting = layers.reduce((depth, { parentheses }) => depth + parentheses, 0);
+          const operators = layers.reduce((count, { operators }) => count + operators, 0);
+          const expected = [...(nesting > 64 ? ["PTCH1010"] : []), ...(operators > 256 ? ["PTCH1011"] : [])];
+          const errors = diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+          expect(errors.map((diagnostic) => diagnostic.code).sort()).toEqual(expected);
+          if (plan) expect(bindPlan(plan)).toHaveLength(1);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("stops after syntax errors, so incomplete programs don't produce follow-on errors", () => {
@@ -667,6 +735,31 @@ describe("intervention checks", () => {
     ["a mean over every position", "mean resid[L=1, pos=*] in b over a", "PTCH3110 4:17", expect.anything()],
     ["a mean without positions", "mean resid[L=1] in b over a", "PTCH3110 4:6", expect.anything()],
     ["a number too large", "scale resid[L=1] in b by 1e999", "PTCH3006 4:26", "a number must be finite, got 1e999"],
+    [
+      "a division by zero",
+      "add 2 * (1 / 0) to resid[L=1] in b",
+      "PTCH3020 4:9",
+      "this computes to Infinity; a value must be a finite number",
+    ],
+    [
+      "zero by zero",
+      "set resid[L=1] in b to 0/0",
+      "PTCH3020 4:24",
+      "this computes to NaN; a value must be a finite number",
+    ],
+    [
+      "a product too large",
+      "scale resid[L=1] in b by -(1e200 * 1e200) * resid[L=1] of a",
+      "PTCH3020 4:27",
+      "this computes to Infinity; a value must be a finite number",
+    ],
+    ["an empty position text", 'zero resid[L=1, pos=""] in b', "PTCH3021 4:21", expect.stringContaining("empty text")],
+    [
+      "an empty position text on a patch side",
+      'patch resid[L=1] from a[pos=""] into b[pos=0]',
+      "PTCH3021 4:29",
+      'an empty text selects no tokens; give the text to select, such as pos="Lily"',
+    ],
   ])("reports %s", (_, statement, expected, message) => {
     const source = experiment(statement);
     expect(located(source)).toEqual([expected]);
@@ -758,8 +851,20 @@ describe("intervention checks", () => {
     ["sample top_k=2.0", "PTCH3005 4:32", "top_k must be an integer, got 2.0"],
     ["sample top_p=0", "PTCH3006 4:32", "top_p must be greater than 0 and at most 1, got 0"],
     ["sample top_p=1.5", "PTCH3006 4:32", "top_p must be greater than 0 and at most 1, got 1.5"],
-    ["sample seed=-1", "PTCH3006 4:31", "seed must be at least 0, got -1"],
+    ["sample seed=-1", "PTCH3006 4:31", "seed must be at least 0 and at most 4294967295, got -1"],
     ["sample seed=1e3", "PTCH3005 4:31", "seed must be an integer, got 1e3"],
+    // The PRNG takes 32 bits: 4294967296 would give the tokens of seed=0.
+    ["sample seed=4294967296", "PTCH3006 4:31", "seed must be at least 0 and at most 4294967295, got 4294967296"],
+    [
+      "sample seed=99999999999999999999",
+      "PTCH3006 4:31",
+      "seed must be at least 0 and at most 4294967295, got 99999999999999999999",
+    ],
+    [
+      "sample top_k=99999999999999999999",
+      "PTCH3006 4:32",
+      "top_k must be at most 9007199254740991, got 99999999999999999999",
+    ],
     ['stop ""', "PTCH3011 4:24", "the stop text is empty, so generation would stop after the first token"],
   ])("reports generate ... %s", (clause, expected, message) => {
     const source = experiment(`generate 1 from b ${clause}`);
@@ -769,6 +874,7 @@ describe("intervention checks", () => {
 
   it("accepts every sampling option at the edges of its range, in any order", () => {
     expectValid(experiment("generate 1 from b sample seed=0 top_p=1 top_k=1 temperature=0"));
+    expectValid(experiment("generate 1 from b sample seed=4294967295 top_k=9007199254740991"));
   });
 
   it("reports every problem of a statement in one pass", () => {
@@ -1070,6 +1176,36 @@ describe("parameter checks", () => {
       "PTCH3006 4:16",
       "a sweep value must be finite, got -1e999",
     ],
+    [
+      "an int default that is no safe integer",
+      ["param x = 99999999999999999999", "scale resid[L=0] in b by x"],
+      "PTCH3006 4:11",
+      "a parameter's default must be at most 9007199254740991, got 99999999999999999999",
+    ],
+    [
+      "an int sweep value that is no safe integer",
+      ["sweep x in [1, -9007199254740992]", "zero resid[L=0, pos=x] in b"],
+      "PTCH3006 4:16",
+      "a sweep value must be at least -9007199254740991, got -9007199254740992",
+    ],
+    [
+      "a sweep range's end that is no safe integer",
+      ["sweep x in 0..99999999999999999999", "zero resid[L=0, pos=x] in b"],
+      "PTCH3006 4:15",
+      "a sweep range's end must be at most 9007199254740991, got 99999999999999999999",
+    ],
+    [
+      "a grid of sweeps too large, at the sweep that takes it over",
+      [
+        "sweep x in 0..99",
+        "sweep y in 1..100",
+        "sweep z in [1, 2]",
+        "zero z[L=x, head=y] in b",
+        "scale resid[L=0] in b by z",
+      ],
+      "PTCH3019 6:1",
+      "with this sweep, the sweeps make 20000 runs; the sweeps of a file make at most 10000",
+    ],
   ])("reports %s", (_, statements, expected, message) => {
     const source = experiment(...statements);
     expect(located(source)).toEqual([expected]);
@@ -1085,6 +1221,22 @@ describe("parameter checks", () => {
     expect(taken.related?.map((related) => [related.message, position(related.range)])).toEqual([
       ["the prompt 'b' is defined here", "3:8"],
     ]);
+  });
+
+  it("reports a grid of sweeps too large once, without binding it", () => {
+    const sweeps = ["sweep x in 0..9999", "sweep y in 0..9999", "sweep z in 0..9999"];
+    const source = experiment(...sweeps, "zero resid[L=0, pos=x..y] in b", "scale resid[L=0] in b by z");
+    expect(located(source)).toEqual(["PTCH3019 5:1"]);
+  });
+
+  it.each([
+    ["a grid of the largest size", ["sweep x in 1..100", "sweep y in 1..100"]],
+    [
+      "a float sweep with an integer beyond the safe ones",
+      ["sweep x in [0.5, 99999999999999999999]", "sweep y in [1]"],
+    ],
+  ])("accepts %s", (_, sweeps) => {
+    expectValid(experiment(...sweeps, "scale resid[L=0] in b by x * y"));
   });
 
   it("checks a parameter of the wrong type where it is used, not its values there", () => {
@@ -1164,6 +1316,24 @@ describe("checks of the values parameters take", () => {
       "PTCH3108 5:42",
       expect.stringMatching(/^generated positions take a single vector, but the value has 3; .* \(when n = 2\)$/),
     ],
+    [
+      "a division by a parameter that is zero in a sweep",
+      ["sweep alpha in [1, 0]", "add 1 / alpha * resid[L=1] of a to resid[L=1] in b"],
+      "PTCH3020 5:5",
+      "this computes to Infinity; a value must be a finite number (when alpha = 0)",
+    ],
+    [
+      "an overflow from a parameter's default",
+      ["param big = 1e300", "scale resid[L=1] in b by big * big"],
+      "PTCH3020 5:26",
+      "this computes to Infinity; a value must be a finite number (when big = 1e+300)",
+    ],
+    [
+      "an empty position text by default",
+      ['param who = ""', "zero resid[L=1, pos=who] in b"],
+      "PTCH3021 5:21",
+      'an empty text selects no tokens; give the text to select, such as pos="Lily" (when who = "")',
+    ],
   ])("reports %s", (_, statements, expected, message) => {
     const source = experiment(...statements);
     expect(located(source)).toEqual([expected]);
@@ -1180,6 +1350,8 @@ describe("checks of the values parameters take", () => {
     ["a negative default where any integer goes", ["param p = -2", "zero resid[L=0, pos=p] in b"]],
     ["a string parameter as a position", ['param who = "c"', "zero resid[L=0, pos=who] in b"]],
     ["an int parameter as a float", ["param t = 1", "generate 1 from b sample temperature=t top_p=t"]],
+    ["a division by a parameter that is never zero", ["sweep d in [1, 2]", "scale resid[L=1] in b by 1 / d"]],
+    ["a value computed from finite parts", ["param big = 1e300", "scale resid[L=1] in b by 1 / (big * 10) - -big"]],
   ])("accepts %s", (_, statements) => {
     expectValid(experiment(...statements));
   });
@@ -1196,6 +1368,12 @@ describe("formatDiagnostic", () => {
         "                 ^^^^^",
       ].join("\n"),
     );
+  });
+
+  it("leaves a byte order mark, which takes no room, out of the indent", () => {
+    const source = '\uFEFFmodel "m" @';
+    const [diagnostic] = compile(source).diagnostics;
+    expect(formatDiagnostic(diagnostic!, "f.ptch", source).split("\n").slice(1)).toEqual([source, "          ^"]);
   });
 
   it("keeps tabs in the indent so that the carets line up", () => {
@@ -1280,4 +1458,3 @@ describe("edit distance", () => {
     expect(closestName("ending", ["story"])).toBeUndefined();
   });
 });
-

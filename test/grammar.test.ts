@@ -673,6 +673,74 @@ describe("source ranges", () => {
   it("spans the whole file with the program", () => {
     expect(span(parse("model\n").program.range)).toBe("1:1-2:1");
   });
+
+  it("skips a byte order mark at the start of the file, keeping offsets into the text as given", () => {
+    const [model, prompt] = statementsOf('\uFEFFmodel "m"\nprompt p = ""');
+    expect(span(model!.range)).toBe("1:2-1:11");
+    expect(model!.range.start.offset).toBe(1);
+    expect(span(prompt!.range)).toBe("2:1-2:14");
+  });
+
+  it("reports U+FEFF anywhere but at the start of the file", () => {
+    expect(parse('model "m"\n\uFEFFprompt p = ""').diagnostics).toMatchObject([
+      { code: "PTCH1005", message: "unexpected character U+FEFF" },
+    ]);
+    expect(problems('\uFEFF\uFEFFmodel "m"')).toEqual(["PTCH1005 1:2"]);
+  });
+});
+
+describe("limits on the size of a value", () => {
+  const add = (value: string) => `add ${value} to resid[L=1] in p`;
+
+  it.each([
+    ["parentheses nested 64 deep", "(".repeat(64) + "1" + ")".repeat(64)],
+    ["256 operators, signs included", "1" + " + 1".repeat(254) + " * -1"],
+    ["64 nested parentheses and 256 operators, all nesting", "-(".repeat(64) + "-".repeat(192) + "1" + ")".repeat(64)],
+  ])("accepts %s", (_, value) => {
+    expect(statementsOf(add(value))).toHaveLength(1);
+  });
+
+  it("reports parentheses nested more than 64 deep, at the first too deep, and leaves the statement out", () => {
+    const source = `prompt p = ""\n${add("(".repeat(500) + "1" + ")".repeat(500))}\ngenerate 1 from p`;
+    const { program, diagnostics } = parse(source);
+    expect(diagnostics).toMatchObject([
+      { code: "PTCH1010", message: "parentheses nest more than 64 deep in this value" },
+    ]);
+    expect(span(diagnostics[0]!.range)).toBe("2:69-2:70");
+    expect(program.statements.map((statement) => statement.kind)).toEqual(["prompt", "generate"]);
+  });
+
+  it("reports more than 256 operators, at the first too many", () => {
+    const source = add(Array.from({ length: 2000 }, () => "1").join(" + "));
+    expect(parse(source).diagnostics).toMatchObject([
+      { code: "PTCH1011", message: "this value has more than 256 operators (+ - * /, signs included)" },
+    ]);
+    const offsetOf257thPlus = source.split("+", 257).join("+").length;
+    expect(problems(source)).toEqual([`PTCH1011 1:${offsetOf257thPlus + 1}`]);
+  });
+
+  it.each([
+    ["a chain of negations", add("-".repeat(3000) + "1"), ["PTCH1011"]],
+    ["both limits at once", `set resid[L=1] in p to ${"-(".repeat(300)}1${")".repeat(300)}`, ["PTCH1010", "PTCH1011"]],
+    [
+      "an unclosed parenthesis in each of many values",
+      `${add("(".repeat(100))}\n${add("(".repeat(65))}`,
+      ["PTCH1010", "PTCH1010"],
+    ],
+  ])("reports %s without overflowing the stack", (_, source, codes) => {
+    expect(parse(source).diagnostics.map((diagnostic) => diagnostic.code)).toEqual(codes);
+  });
+
+  it("counts only the statements that take a value: a long sweep of negative numbers is fine", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => -i).join(", ");
+    expect(statementsOf(`sweep x in [${values}]`)).toHaveLength(1);
+  });
+
+  it("keeps the limits for statements the parser sees, so that parseCst is safe for tools too", () => {
+    const { tokens, exceededLimits } = parseCst(`${add("(".repeat(100) + "1" + ")".repeat(100))};zero resid in p`);
+    expect(exceededLimits.map(({ limit, token }) => [limit, token.startOffset])).toEqual([["nesting", 4 + 64]]);
+    expect(tokens.map((token) => token.image)).toEqual([";", "zero", "resid", "in", "p"]);
+  });
 });
 
 describe("reserved words", () => {
