@@ -58,8 +58,7 @@ function fileProblem(error: unknown): string {
 
 async function readSource(name: string): Promise<SourceFile> {
   try {
-    // A byte order mark is not part of the program; editors on some systems write one.
-    return { name, text: (await readFile(name, "utf8")).replace(/^\uFEFF/, "") };
+    return { name, text: await readFile(name, "utf8") };
   } catch (error) {
     throw new UsageError(`${name}: cannot read: ${fileProblem(error)}`);
   }
