@@ -215,7 +215,7 @@ export const DIAGNOSTICS = {
     code: "PTCH3103",
     severity: "error",
     message:
-      "position {position} is outside prompt '{prompt}', which has {length} tokens (positions 0..{last}, or -{length}..-1)",
+      "position {position} is outside prompt '{prompt}', whose positions are 0..{last} (or -{length}..-1 from the end)",
   },
   reversedRange: { code: "PTCH3104", severity: "error", message: "position range {from}..{to} runs backwards" },
   textNotInPrompt: { code: "PTCH3105", severity: "error", message: "text {text} does not occur in prompt '{prompt}'" },
@@ -251,13 +251,13 @@ export const DIAGNOSTICS = {
   meanPromptTooShort: {
     code: "PTCH3111",
     severity: "error",
-    message: "prompt '{prompt}' has {length} tokens, so it has no activation at position {position}",
+    message: "prompt '{prompt}' ends at position {last}, so it has no activation at position {position}",
   },
   contextExceeded: {
     code: "PTCH3112",
     severity: "error",
     message:
-      "prompt '{prompt}' has {promptTokens} tokens; with {newTokens} new tokens that exceeds the model's context of {context}",
+      "prompt '{prompt}' and {newTokens} new tokens need {total} positions, more than the model's context of {context}",
   },
 
   modelUnavailable: {

@@ -194,8 +194,8 @@ class PlanChecker {
           this.diagnostics.push(
             createDiagnostic("contextExceeded", step.at ?? NOWHERE, {
               prompt: step.prompt,
-              promptTokens: prompt.tokens.length,
               newTokens: step.maxNewTokens,
+              total: prompt.tokens.length + step.maxNewTokens,
               context: this.model.contextLength,
             }),
           );
@@ -239,7 +239,7 @@ class PlanChecker {
           const length = this.prompts.get(other)?.tokens.length ?? 0;
           if (last >= length)
             this.diagnostics.push(
-              createDiagnostic("meanPromptTooShort", at, { prompt: other, length, position: last }),
+              createDiagnostic("meanPromptTooShort", at, { prompt: other, last: length - 1, position: last }),
             );
         }
         return;
