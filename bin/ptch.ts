@@ -12,7 +12,7 @@ import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic, ParamValue, Plan } from "../compiler/types.js";
 import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
-const USAGE = `usage: ptch <command> [options]
+const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
   ptch run FILE [--json] [--set NAME=VALUE]... [--model M]
       run the experiment; print the generated text, or with --json one JSON document of every run
@@ -264,6 +264,12 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v") {
+    const { packageRoot } = await import("../runtime/model-files.js");
+    const { version } = JSON.parse(await readFile(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
+    process.stdout.write(`ptch ${version}\n`);
+    return 0;
+  }
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     process.stdout.write(USAGE + "\n");
     return command === undefined ? 1 : 0;

@@ -11,16 +11,18 @@ import { loadGguf, type GgufFile } from "./gguf.js";
 import { readLlamaConfig, type LlamaConfig } from "./llama.js";
 import { LlamaTokenizer } from "./tokenizer.js";
 
-/** The package's bundled models/ folder, found from this file whether it runs from source or from dist/. */
-function bundledModelsDir(): string {
+/** The package's root folder (package.json, models/), found from this file whether it runs from source or dist/. */
+export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, "models")) || !existsSync(path.join(dir, "package.json"))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cannot find ptch's bundled models/ folder");
+    if (parent === dir) throw new Error("cannot find ptch's package folder (package.json beside models/)");
     dir = parent;
   }
-  return path.join(dir, "models");
+  return dir;
 }
+
+const bundledModelsDir = () => path.join(packageRoot(), "models");
 
 export function bundledModelNames(): string[] {
   return readdirSync(bundledModelsDir(), { withFileTypes: true })

@@ -113,6 +113,11 @@ describe("bad input", () => {
     expectCleanFailure(await ptch(["run", path.join(dir, "absent.ptch")]), "absent.ptch", "no such file");
   });
 
+  it("--version names the package version", async () => {
+    const { version } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8"));
+    expect(await ptch(["--version"])).toEqual({ code: 0, stdout: `ptch ${version}\n`, stderr: "" });
+  });
+
   it("an unknown command or option", async () => {
     expectCleanFailure(await ptch(["frobnicate"]), "unknown command 'frobnicate'", "usage:");
     expectCleanFailure(await ptch(["run", "examples/hello.ptch", "--jsn"]), "unknown option '--jsn'");
