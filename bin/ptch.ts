@@ -2,14 +2,14 @@
 // The ptch command line. Bad input ends with one clear message and exit code 1, never a stack trace, and
 // never a half-written file. Heavy modules (onnxruntime, ts-morph) load only for the commands that use them.
 
-import { readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, readFile, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import type { Diagnostic, ParamValue, Plan } from "../compiler/types.js";
+import type { Diagnostic, ParamValue, Plan, RunResult } from "../compiler/types.js";
 import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
@@ -69,19 +69,32 @@ async function readSource(name: string): Promise<SourceFile> {
  * leaves a truncated or stray file. A symbolic link is written through, and an existing file keeps its mode.
  */
 async function writeWhole(file: string, text: string): Promise<void> {
-  const target = await realpath(file).catch(() => path.resolve(file));
+  const target = await writeTarget(file);
   const mode = await stat(target).then(
     (s) => s.mode & 0o7777,
     () => undefined,
   );
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
-    await writeFile(temporary, text, mode === undefined ? {} : { mode });
+    await writeFile(temporary, text);
+    // Set after writing: a mode given to writeFile would pass through the umask.
+    if (mode !== undefined) await chmod(temporary, mode);
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
     throw new UsageError(`${file}: cannot write: ${fileProblem(error)}`);
   }
+}
+
+/** The file that writing to `file` should change: a symbolic link's target, even one that does not exist yet. */
+async function writeTarget(file: string): Promise<string> {
+  let target = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    const link = await lstat(target).catch(() => undefined);
+    if (!link?.isSymbolicLink()) return target;
+    target = path.resolve(path.dirname(target), await readlink(target));
+  }
+  throw new UsageError(`${file}: cannot write: too many levels of symbolic links`);
 }
 
 function diagnosticsAsText(file: SourceFile, diagnostics: readonly Diagnostic[]): string {
@@ -140,6 +153,23 @@ function exactlyOneFile(positionals: string[]): string {
   return positionals[0]!;
 }
 
+const describeBindings = (bindings: Record<string, ParamValue>) =>
+  Object.entries(bindings).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+
+/** The generated texts, labelled when there are several; exported captures summarised (--json prints them). */
+function resultAsText(result: RunResult): string {
+  const labelled = result.runs.length > 1;
+  const runs = result.runs.map(
+    (r, i) => (labelled ? `[${i + 1}] ${[r.prompt, ...describeBindings(r.bindings)].join(" ")}\n` : "") + r.text + "\n",
+  );
+  const captures = (result.captures ?? []).map((c) => {
+    const site = `${c.site}[L=${c.layer}${c.head === undefined ? "" : `, head=${c.head}`}]`;
+    const where = [`${site} of ${c.prompt}`, ...describeBindings(c.bindings)].join(" ");
+    return `${c.name}: ${where}: ${c.values.length} vector(s) of ${c.values[0]?.length ?? 0} at positions ${c.positions.join(", ")} (ptch run --json prints the values)\n`;
+  });
+  return [...runs, ...captures].join("");
+}
+
 async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
     json: { type: "boolean" },
@@ -159,16 +189,9 @@ async function runCommand(args: string[]): Promise<number> {
       baseDir: path.dirname(path.resolve(file.name)),
       params,
       ...(values.model === undefined ? {} : { model: values.model as string }),
+      onWarnings: (warnings) => printDiagnostics(file, warnings, format),
     });
-    if (values.json) process.stdout.write(JSON.stringify(result) + "\n");
-    else {
-      const labelled = result.runs.length > 1;
-      result.runs.forEach((r, i) => {
-        const bindings = Object.entries(r.bindings).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-        if (labelled) process.stdout.write(`[${i + 1}] ${[r.prompt, ...bindings].join(" ")}\n`);
-        process.stdout.write(r.text + "\n");
-      });
-    }
+    process.stdout.write(values.json ? JSON.stringify(result) + "\n" : resultAsText(result));
     return 0;
   } catch (error) {
     if (error instanceof PlanRejectedError) printDiagnostics(file, error.diagnostics, format);
@@ -266,7 +289,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "--version" || command === "-v") {
     const { packageRoot } = await import("../runtime/model-files.js");
-    const { version } = JSON.parse(await readFile(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
+    const { version } = JSON.parse(await readFile(path.join(packageRoot(), "package.json"), "utf8")) as {
+      version: string;
+    };
     process.stdout.write(`ptch ${version}\n`);
     return 0;
   }
@@ -281,8 +306,9 @@ async function main(argv: string[]): Promise<number> {
 
 // A reader that stops early (`ptch run x.ptch | head -1`) is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code !== "EPIPE") throw error;
-  process.exit(process.exitCode ?? 0);
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  process.stderr.write(`ptch: cannot write the output: ${fileProblem(error)}\n`);
+  process.exit(1);
 });
 
 try {

@@ -19,7 +19,7 @@ import { checkEachBinding, checkParams } from "./check-params.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
 import { createDiagnostic, diagnosticAt, sortByPosition } from "./diagnostics.js";
 import { closestName, didYouMean, didYouMeanOneOf } from "./edit-distance.js";
-import { ANY_INTEGER, ANY_NUMBER, checkNumber, GENERATE_COUNT } from "./numbers.js";
+import { ANY_INTEGER, ANY_NUMBER, checkNumber, GENERATE_COUNT, isFiniteFloat32 } from "./numbers.js";
 import { declarationKind, paramDeclarations, type ParamDeclaration } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { effectiveSelectors } from "./sites.js";
@@ -247,7 +247,7 @@ function checkNumbers(value: Expression): Diagnostic[] {
 function evaluateNumbers(value: Expression): { result: number | undefined; problems: Diagnostic[] } {
   switch (value.kind) {
     case "number":
-      return { result: Number.isFinite(value.number.value) ? value.number.value : undefined, problems: [] };
+      return { result: isFiniteFloat32(value.number.value) ? value.number.value : undefined, problems: [] };
     case "capture":
     case "activation":
       return { result: undefined, problems: [] };
@@ -262,7 +262,7 @@ function evaluateNumbers(value: Expression): { result: number | undefined; probl
         return { result: undefined, problems: [...left.problems, ...right.problems] };
       }
       const result = ARITHMETIC[value.operator](left.result, right.result);
-      if (Number.isFinite(result)) return { result, problems: [] };
+      if (isFiniteFloat32(result)) return { result, problems: [] };
       return { result: undefined, problems: [createDiagnostic("nonFiniteValue", value.range, { result })] };
     }
   }

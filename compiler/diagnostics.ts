@@ -192,7 +192,7 @@ export const DIAGNOSTICS = {
   nonFiniteValue: {
     code: "PTCH3020",
     severity: "error",
-    message: "this computes to {result}; a value must be a finite number",
+    message: "this computes to {result}; a value must be finite as a 32-bit float (at most about 3.4e38 in size)",
   },
   emptyPositionText: {
     code: "PTCH3021",

@@ -14,7 +14,14 @@ export interface NumberRule {
 
 export const ANY_INTEGER: NumberRule = { integer: true, accepts: () => true, bound: "an integer" };
 export const NON_NEGATIVE_INTEGER: NumberRule = { integer: true, accepts: (value) => value >= 0, bound: "at least 0" };
-export const ANY_NUMBER: NumberRule = { integer: false, accepts: () => true, bound: "finite" };
+/** Whether a number survives as a float32, the type activations and the values written to them have. */
+export const isFiniteFloat32 = (value: number) => Number.isFinite(Math.fround(value));
+/** A number in a value: it is written into float32 activations, so it must be finite there. */
+export const ANY_NUMBER: NumberRule = {
+  integer: false,
+  accepts: isFiniteFloat32,
+  bound: "finite as a 32-bit float (at most about 3.4e38 in size)",
+};
 /** How many tokens a generate statement generates. */
 export const GENERATE_COUNT: NumberRule = { integer: true, accepts: (value) => value >= 1, bound: "at least 1" };
 

@@ -7,6 +7,7 @@ import {
   PLAN_VERSION,
   type BoundPlan,
   type CaptureResult,
+  type Diagnostic,
   type GenerationResult,
   type Plan,
   type RunResult,
@@ -27,12 +28,22 @@ export interface RunOptions {
   model?: string;
   /** Values for the plan's parameters (and sweep variables, to run one point of a sweep). */
   params?: Readonly<Record<string, unknown>>;
+  /** Receives the warnings of checking the plan against the model (e.g. PTCH3115) before it runs. */
+  onWarnings?: (warnings: Diagnostic[]) => void;
 }
 
-/** Checks bound plans against the model; throws PlanRejectedError, with every diagnostic, if any does not fit. */
-function experimentsFor(points: readonly BoundPlan[], model: Model): Experiment[] {
+/**
+ * Checks bound plans against the model; throws PlanRejectedError, with every diagnostic, if any does not fit, and
+ * hands the warnings of a plan that does to `onWarnings`.
+ */
+function experimentsFor(
+  points: readonly BoundPlan[],
+  model: Model,
+  onWarnings?: RunOptions["onWarnings"],
+): Experiment[] {
   const diagnostics = checkBoundPlans(points, model);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
+  if (diagnostics.length > 0) onWarnings?.(diagnostics);
   return points.map((bound) => new Experiment(model, bound, tokenizePrompts(model.tokenizer, bound)));
 }
 
@@ -45,8 +56,13 @@ export function planExperiment(plan: BoundPlan, model: Model): Experiment {
  * Runs a plan on a loaded model, once per point of its sweep grid. Every point is checked against the model
  * before the first one runs.
  */
-export async function runPlanOnModel(plan: Plan, model: Model, params: RunOptions["params"] = {}): Promise<RunResult> {
-  const experiments = experimentsFor(bindPlan(plan, params), model);
+export async function runPlanOnModel(
+  plan: Plan,
+  model: Model,
+  params: RunOptions["params"] = {},
+  onWarnings?: RunOptions["onWarnings"],
+): Promise<RunResult> {
+  const experiments = experimentsFor(bindPlan(plan, params), model, onWarnings);
   const runs: GenerationResult[] = [];
   const captures: CaptureResult[] = [];
   for (const experiment of experiments) {
@@ -66,7 +82,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Run
   const baseDir = options.baseDir instanceof URL ? fileURLToPath(options.baseDir) : options.baseDir;
   const model = await Model.load(options.model === undefined ? plan.model : modelOverride(options.model), baseDir);
   try {
-    return await runPlanOnModel(plan, model, options.params);
+    return await runPlanOnModel(plan, model, options.params, options.onWarnings);
   } finally {
     await model.dispose();
   }

@@ -191,9 +191,10 @@ export class Experiment {
       fill(affine.a, a, which);
       fill(affine.b, b, which);
       if (!affine.a.every(Number.isFinite) || !affine.b.every(Number.isFinite)) {
-        // Constants are checked when compiling; this catches values computed from activations (x / y, y = 0).
+        // Constants are checked when compiling; this catches values computed from activations (x / y with y = 0)
+        // and values set at run time beyond float32's range.
         throw new RunError(
-          `the value written to ${siteId(site)} in '${prompt}' is not a finite number (a division by zero?)`,
+          `the value written to ${siteId(site)} in '${prompt}' is not a finite 32-bit float (too large, or a division by zero)`,
         );
       }
       affines.set(which, affine);

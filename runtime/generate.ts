@@ -168,6 +168,8 @@ export async function generate(model: Model, requests: readonly GenerationReques
   const outputs: GenerationOutput[] = requests.map(() => ({ tokens: [], stopReason: "limit" }));
   const active = requests.map((r) => r.maxNewTokens > 0);
   const eos = model.tokenizer.eosId;
+  // Stop texts are matched in the text as printed; the prompt's share of it is decoded once, not every step.
+  const promptTexts = requests.map((r) => (r.stopText === undefined ? "" : model.tokenizer.decode(r.promptTokens)));
 
   const accept = (row: number, token: number) => {
     const output = outputs[row]!;
@@ -180,7 +182,9 @@ export async function generate(model: Model, requests: readonly GenerationReques
     output.tokens.push(token);
     if (
       request.stopText !== undefined &&
-      model.tokenizer.decodeContinuation(request.promptTokens, output.tokens).includes(request.stopText)
+      model.tokenizer
+        .decodeContinuation(request.promptTokens, output.tokens, promptTexts[row])
+        .includes(request.stopText)
     ) {
       output.stopReason = "stop-text";
       active[row] = false;

@@ -38,7 +38,10 @@ export class Model {
       session = GraphRunner.create(buildLlamaGraph(this.llama, sites));
       this.sessions.set(key, session);
       // A graph that failed to build is not kept: the next request tries again, and dispose() skips it.
-      session.catch(() => this.sessions.delete(key));
+      const pending = session;
+      pending.catch(() => {
+        if (this.sessions.get(key) === pending) this.sessions.delete(key);
+      });
     }
     return session;
   }

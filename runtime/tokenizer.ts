@@ -182,10 +182,14 @@ export class LlamaTokenizer {
   /**
    * The text that `tokens` add after `promptTokens`, as it reads in the whole sequence: decoding the
    * continuation on its own would drop the space a first token like "▁Once" starts with, or keep one that
-   * the prefix rule strips after an empty prompt.
+   * the prefix rule strips after an empty prompt. A caller that decodes often passes `decode(promptTokens)`.
    */
-  decodeContinuation(promptTokens: readonly number[], tokens: readonly number[]): string {
-    return this.decode([...promptTokens, ...tokens]).slice(this.decode(promptTokens).length);
+  decodeContinuation(
+    promptTokens: readonly number[],
+    tokens: readonly number[],
+    promptText: string = this.decode(promptTokens),
+  ): string {
+    return this.decode([...promptTokens, ...tokens]).slice(promptText.length);
   }
 
   /** Steps 1–3 of the algorithm: the merged symbols, each with its source span. */

@@ -177,6 +177,28 @@ describe("ptch run with parameters, sweeps and captures", () => {
   });
 });
 
+describe("ptch run output", () => {
+  it("prints the warnings of checking against the model, then runs", async () => {
+    const f = await file("warn.ptch", `${PATCH}patch resid[L=1, pos=-2] from source into target\nzero resid[L=1, pos=-2] in target\ngenerate 2 from target\n`);
+    const { code, stdout, stderr } = await ptch(["run", f]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`${f}:5:17: warning PTCH3115`);
+    expect(stdout.length).toBeGreaterThan(0);
+  });
+
+  it("summarises exported captures when there is nothing to generate", async () => {
+    const f = await file("only-capture.ptch", `${PATCH}export let lily = resid[L=1, pos=-2..-1] of source\npatch resid[L=0, pos=-1] from source into target\n`);
+    const { code, stdout } = await ptch(["run", f]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("lily: resid[L=1] of source: 2 vector(s) of 64 at positions 14, 15 (ptch run --json prints the values)\n");
+  });
+
+  it("rejects numbers a 32-bit activation cannot hold, before running", async () => {
+    const f = await file("huge.ptch", `${PATCH}add 1e39 to resid[L=1, pos=0] in target\ngenerate 2 from target\n`);
+    expectCleanFailure(await ptch(["run", f]), `${f}:4:5: error PTCH3006`);
+  });
+});
+
 describe("ptch lint", () => {
   it("is silent with exit 0 on the examples", async () => {
     const { code, stdout, stderr } = await ptch(["lint", "examples/hello.ptch", "examples/patch.ptch", "examples/steer.ptch"]);
@@ -262,19 +284,29 @@ describe("files on disk", () => {
 
   it("fmt keeps a file's mode and writes through a symbolic link", async () => {
     const target = await file("linked.ptch", 'model "stories260K";prompt p = "x";generate 1 from p\n');
-    await chmod(target, 0o640);
+    // Group-writable: a mode the usual umask (022) would strip from a newly created file.
+    await chmod(target, 0o664);
     const link = path.join(dir, "link.ptch");
     await symlink(target, link);
     expect((await ptch(["fmt", link])).code).toBe(0);
-    expect((await stat(link, { bigint: false })).isFile()).toBe(true);
     expect(await readFile(target, "utf8")).toBe('model "stories260K"\nprompt p = "x"\ngenerate 1 from p\n');
-    expect((await stat(target)).mode & 0o777).toBe(0o640);
+    expect((await stat(target)).mode & 0o777).toBe(0o664);
+    expect((await import("node:fs/promises").then((fs) => fs.lstat(link))).isSymbolicLink()).toBe(true);
+  });
+
+  it("compile -o writes through a symbolic link whose target does not exist yet", async () => {
+    const target = path.join(dir, "not-yet.ts");
+    const link = path.join(dir, "out-link.ts");
+    await symlink(target, link);
+    expect((await ptch(["compile", "examples/patch.ptch", "-o", link])).code).toBe(0);
+    expect(await readFile(target, "utf8")).toContain("export const plan");
     expect((await import("node:fs/promises").then((fs) => fs.lstat(link))).isSymbolicLink()).toBe(true);
   });
 
   it("a reader that closes the pipe early is not an error", async () => {
-    const { stdout } = await promisify(execFile)("bash", ["-o", "pipefail", "-c", `node ${BIN} run examples/hello.ptch | head -c 4`], { cwd: ROOT });
-    expect(stdout).toBe("Once");
+    // Several writes, so that the ones after `head` has gone meet a closed pipe.
+    const { stdout } = await promisify(execFile)("bash", ["-o", "pipefail", "-c", `node ${BIN} run examples/sweep.ptch | head -1`], { cwd: ROOT });
+    expect(stdout).toBe("[1] target tokens=20 l=0\n");
   });
 
   it("--model takes a path relative to the working directory; a broken model line is pointed at", async () => {

@@ -734,24 +734,24 @@ describe("intervention checks", () => {
     ],
     ["a mean over every position", "mean resid[L=1, pos=*] in b over a", "PTCH3110 4:17", expect.anything()],
     ["a mean without positions", "mean resid[L=1] in b over a", "PTCH3110 4:6", expect.anything()],
-    ["a number too large", "scale resid[L=1] in b by 1e999", "PTCH3006 4:26", "a number must be finite, got 1e999"],
+    ["a number too large", "scale resid[L=1] in b by 1e999", "PTCH3006 4:26", "a number must be finite as a 32-bit float (at most about 3.4e38 in size), got 1e999"],
     [
       "a division by zero",
       "add 2 * (1 / 0) to resid[L=1] in b",
       "PTCH3020 4:9",
-      "this computes to Infinity; a value must be a finite number",
+      "this computes to Infinity; a value must be finite as a 32-bit float (at most about 3.4e38 in size)",
     ],
     [
       "zero by zero",
       "set resid[L=1] in b to 0/0",
       "PTCH3020 4:24",
-      "this computes to NaN; a value must be a finite number",
+      "this computes to NaN; a value must be finite as a 32-bit float (at most about 3.4e38 in size)",
     ],
     [
       "a product too large",
-      "scale resid[L=1] in b by -(1e200 * 1e200) * resid[L=1] of a",
+      "scale resid[L=1] in b by -(1e30 * 1e30) * resid[L=1] of a",
       "PTCH3020 4:27",
-      "this computes to Infinity; a value must be a finite number",
+      "this computes to 1.0000000000000001e+60; a value must be finite as a 32-bit float (at most about 3.4e38 in size)",
     ],
     ["an empty position text", 'zero resid[L=1, pos=""] in b', "PTCH3021 4:21", expect.stringContaining("empty text")],
     [
@@ -1168,13 +1168,13 @@ describe("parameter checks", () => {
       "a default too large",
       ["param x = 1e999", "scale resid[L=0] in b by x"],
       "PTCH3006 4:11",
-      "a parameter's default must be finite, got 1e999",
+      "a parameter's default must be finite as a 32-bit float (at most about 3.4e38 in size), got 1e999",
     ],
     [
       "a sweep value too large",
       ["sweep x in [1, -1e999]", "scale resid[L=0] in b by x"],
       "PTCH3006 4:16",
-      "a sweep value must be finite, got -1e999",
+      "a sweep value must be finite as a 32-bit float (at most about 3.4e38 in size), got -1e999",
     ],
     [
       "an int default that is no safe integer",
@@ -1320,13 +1320,13 @@ describe("checks of the values parameters take", () => {
       "a division by a parameter that is zero in a sweep",
       ["sweep alpha in [1, 0]", "add 1 / alpha * resid[L=1] of a to resid[L=1] in b"],
       "PTCH3020 5:5",
-      "this computes to Infinity; a value must be a finite number (when alpha = 0)",
+      "this computes to Infinity; a value must be finite as a 32-bit float (at most about 3.4e38 in size) (when alpha = 0)",
     ],
     [
       "an overflow from a parameter's default",
-      ["param big = 1e300", "scale resid[L=1] in b by big * big"],
+      ["param big = 1e30", "scale resid[L=1] in b by big * big"],
       "PTCH3020 5:26",
-      "this computes to Infinity; a value must be a finite number (when big = 1e+300)",
+      "this computes to 1.0000000000000001e+60; a value must be finite as a 32-bit float (at most about 3.4e38 in size) (when big = 1e+30)",
     ],
     [
       "an empty position text by default",
@@ -1351,7 +1351,7 @@ describe("checks of the values parameters take", () => {
     ["a string parameter as a position", ['param who = "c"', "zero resid[L=0, pos=who] in b"]],
     ["an int parameter as a float", ["param t = 1", "generate 1 from b sample temperature=t top_p=t"]],
     ["a division by a parameter that is never zero", ["sweep d in [1, 2]", "scale resid[L=1] in b by 1 / d"]],
-    ["a value computed from finite parts", ["param big = 1e300", "scale resid[L=1] in b by 1 / (big * 10) - -big"]],
+    ["a value computed from finite parts", ["param big = 1e30", "scale resid[L=1] in b by 1 / (big * 10) - -big"]],
   ])("accepts %s", (_, statements) => {
     expectValid(experiment(...statements));
   });

@@ -84,13 +84,20 @@ describe("TypeScript hooks", () => {
     expect(batched[0]!.tokens).toEqual(alone!.tokens);
   });
 
-  it("several hooks split the graph at each site, and compose with each other and with slots", async () => {
+  it("several hooks split the graph at each site, and a hook composes with a slot on the same site", async () => {
     const tokens = prompt();
     const noop = (site: ActivationHook["site"]): ActivationHook => ({ site, fn: () => undefined });
     const hooks = [noop({ site: "resid", layer: 0 }), noop({ site: "attn_out", layer: 0 }), noop({ site: "k", layer: 0 }), noop({ site: "v", layer: 0 }), steeringHook];
-    const [hooked] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, hooks }]);
-    const [slotted] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: steeringTable(tokens.length) }]);
-    expect(hooked!.tokens).toEqual(slotted!.tokens);
+    // The hook runs after the slot: together they add the steering vector twice.
+    const [both] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, hooks, interventions: steeringTable(tokens.length) }]);
+    const twice = steeringTable(tokens.length);
+    const add = { ...identityAffine(64), b: STEER };
+    const positions = Array.from({ length: tokens.length - FROM_POSITION }, (_, i) => FROM_POSITION + i);
+    twice.add({ site: "resid", layer: 2 }, 64, { positions, generated: true }, () => add);
+    const [slotted] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: twice }]);
+    const [once] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: steeringTable(tokens.length) }]);
+    expect(both!.tokens).toEqual(slotted!.tokens);
+    expect(both!.tokens).not.toEqual(once!.tokens);
   });
 
   it("are not called for a batch row that has finished", async () => {

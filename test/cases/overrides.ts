@@ -54,6 +54,32 @@ export const plan: Plan = {
     },
     { kind: "zero", prompt: "target", site: { site: "mlp_out", layer: 0, positions: { kind: "all" } } },
     { kind: "generate", prompt: "target", maxNewTokens: 10, sampling: { kind: "greedy" } },
+    {
+      kind: "set",
+      prompt: "target",
+      site: { site: "resid", layer: 3, positions: { kind: "index", index: 2 } },
+      value: { kind: "number", value: 0 },
+    },
+    {
+      kind: "add",
+      prompt: "target",
+      site: { site: "resid", layer: 3, positions: { kind: "index", index: 2 } },
+      value: { kind: "number", value: 1 },
+    },
+    { kind: "zero", prompt: "target", site: { site: "k", layer: 1, head: 0, positions: { kind: "index", index: 4 } } },
+    { kind: "zero", prompt: "target", site: { site: "k", layer: 1, head: 1, positions: { kind: "index", index: 4 } } },
+    { kind: "zero", prompt: "source", site: { site: "v", layer: 1, positions: { kind: "index", index: 5 } } },
+    {
+      kind: "mean",
+      prompt: "target",
+      site: { site: "v", layer: 1, positions: { kind: "index", index: 5 } },
+      over: ["source"],
+    },
+    { kind: "zero", prompt: "source", site: { site: "v", layer: 1, positions: { kind: "index", index: 5 } } },
+    { kind: "zero", prompt: "target", site: { site: "attn_out", layer: 3, positions: { kind: "index", index: -1 } } },
+    { kind: "generate", prompt: "target", maxNewTokens: 5, sampling: { kind: "greedy" } },
+    { kind: "zero", prompt: "target", site: { site: "attn_out", layer: 3, positions: { kind: "index", index: -1 } } },
+    { kind: "generate", prompt: "target", maxNewTokens: 5, sampling: { kind: "greedy" } },
   ],
 };
 
