@@ -31,22 +31,27 @@ export interface CstParseResult {
   parseErrors: IRecognitionException[];
   /** Where statements exceed a limit on the size of their value; they are left out of the parse. */
   exceededLimits: ExpressionLimitExceeded[];
+  /** The file was too large or too broken to parse at all (its CST is empty). */
+  tooComplex?: boolean;
 }
 
 /** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
 export function parseCst(source: string): CstParseResult {
   const lexed = lexer.tokenize(source);
   const { tokens, exceeded } = withoutOversizedExpressions(lexed.tokens);
+  const comments = lexed.groups["comments"] ?? [];
   parser.input = tokens;
-  const cst = parser.program() as ProgramCst;
-  return {
-    cst,
-    tokens,
-    comments: lexed.groups["comments"] ?? [],
-    lexErrors: lexed.errors,
-    parseErrors: parser.errors,
-    exceededLimits: exceeded,
-  };
+  try {
+    const cst = parser.program() as ProgramCst;
+    return { cst, tokens, comments, lexErrors: lexed.errors, parseErrors: parser.errors, exceededLimits: exceeded };
+  } catch (error) {
+    // Chevrotain's error recovery recurses once per error inside a list, so tens of thousands of malformed
+    // items exhaust the stack. Such a file gets one diagnostic instead of a crash.
+    if (!(error instanceof RangeError)) throw error;
+    parser.input = [];
+    const empty = parser.program() as ProgramCst;
+    return { cst: empty, tokens: [], comments, lexErrors: lexed.errors, parseErrors: [], exceededLimits: exceeded, tooComplex: true };
+  }
 }
 
 export interface ParseResult {
@@ -56,8 +61,15 @@ export interface ParseResult {
 }
 
 export function parse(source: string): ParseResult {
-  const { cst, tokens, comments, lexErrors, parseErrors, exceededLimits } = parseCst(source);
+  const { cst, tokens, comments, lexErrors, parseErrors, exceededLimits, tooComplex } = parseCst(source);
   const lines = new LineIndex(source);
+  if (tooComplex) {
+    const whole = lines.rangeAt(0, source.length);
+    return {
+      program: { statements: [], comments: [], range: whole },
+      diagnostics: [createDiagnostic("fileTooComplex", lines.rangeAt(0, 0), {})],
+    };
+  }
   const { program, diagnostics: literalDiagnostics } = buildAst(cst, comments, lines);
   const diagnostics = sortByPosition([
     ...lexErrors.map((error) => lexErrorToDiagnostic(error, source, lines)),

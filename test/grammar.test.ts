@@ -1012,3 +1012,21 @@ describe("robustness", () => {
     );
   });
 });
+
+describe("files too broken to parse", () => {
+  const malformed = Array.from({ length: 20_000 }, () => "1 2").join(", ");
+  const program = (statement: string) => `model "stories260K"\nprompt p = "x"\n${statement}\ngenerate 1 from p\n`;
+
+  it("tens of thousands of malformed items in a list give one diagnostic, not a crash", () => {
+    const { program: parsed, diagnostics } = parse(program(`sweep x in [${malformed}]`));
+    expect(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column])).toEqual([["PTCH1012", 1, 1]]);
+    expect(parsed.statements).toEqual([]);
+    // The parser is shared: the next file parses as usual.
+    expect(parse('model "m"\nprompt p = "x"\ngenerate 1 from p\n').diagnostics).toEqual([]);
+  });
+
+  it("a long malformed selector list is an ordinary syntax error", () => {
+    const { diagnostics } = parse(program(`zero resid[${malformed}] in p`));
+    expect(diagnostics.map((d) => d.code)).toEqual(["PTCH1001"]);
+  });
+});
