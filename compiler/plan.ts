@@ -194,6 +194,7 @@ class StepPlanner {
       positions: this.positionSpec(positions?.value),
       at: {
         site: site.name.range,
+        ...(site.name.name === spec.site ? {} : { alias: site.name.name }),
         ...(layer ? { layer: layer.range } : {}),
         ...(head ? { head: head.range } : {}),
         ...(positions ? { positions: positions.range } : {}),

@@ -3,6 +3,7 @@
 // what `pos=-2` or `pos="Lily"` means and report the same diagnostics.
 
 import { createDiagnostic } from "./diagnostics.js";
+import { SITES } from "./sites.js";
 import type { Diagnostic, PositionSpec, SiteSelection, SourceRange } from "./types.js";
 
 /** What resolution needs to know about the model: its shape, not its weights. */
@@ -38,7 +39,16 @@ export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShap
   const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
   const diagnostics: Diagnostic[] = [];
   if (selection.layer < 0 || selection.layer >= layers) {
-    diagnostics.push(createDiagnostic("layerOutOfRange", locate(selection, "layer"), { site: selection.site, layer: selection.layer, max: layers - 1 }));
+    // Report in the terms the user wrote: resid_post[L=5] is resid layer 6, but the message says L=5.
+    const written = selection.at?.alias ?? selection.site;
+    const offset = SITES.get(written)?.layerOffset ?? 0;
+    diagnostics.push(
+      createDiagnostic("layerOutOfRange", locate(selection, "layer"), {
+        site: written,
+        layer: selection.layer - offset,
+        max: layers - 1 - offset,
+      }),
+    );
   }
   if (selection.head !== undefined) {
     const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;

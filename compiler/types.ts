@@ -322,6 +322,8 @@ export interface SiteSelection<N = number, S = string> {
 /** Source ranges of a selection: the site name, and each selector that set a key (on the site or a prompt). */
 export interface SelectionLocations {
   site: SourceRange;
+  /** The alias the site was written as (`resid_post`), so that messages speak of what the user wrote. */
+  alias?: string;
   layer?: SourceRange;
   head?: SourceRange;
   positions?: SourceRange;

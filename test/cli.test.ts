@@ -215,6 +215,13 @@ describe("ptch lint", () => {
     expect(stdout).toContain(`${b}:5:8: error PTCH1001`);
   });
 
+  it("speaks of a site as written: resid_post's layers, not resid's", async () => {
+    const a = await file("lint-alias.ptch", `${PATCH}zero resid_post[L=5, pos=-1] in target\ngenerate 2 from target\n`);
+    const { code, stdout } = await ptch(["lint", a]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${a}:4:17: error PTCH3101: layer 5 is out of range for resid_post: this model has layers 0..4`);
+  });
+
   it("prints JSON diagnostics with --format json", async () => {
     const a = await file("lint-json.ptch", `${PATCH}prompt unused = "x"\npatch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\n`);
     const { code, stdout } = await ptch(["lint", a, "--format", "json"]);
