@@ -41,10 +41,12 @@ function experimentsFor(
   model: Model,
   onWarnings?: RunOptions["onWarnings"],
 ): Experiment[] {
-  const diagnostics = checkBoundPlans(points, model);
+  // Tokenized once per point, for the checks and for the run.
+  const prompts = points.map((bound) => tokenizePrompts(model.tokenizer, bound));
+  const diagnostics = checkBoundPlans(points, model, (point) => prompts[point]!);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
   if (diagnostics.length > 0) onWarnings?.(diagnostics);
-  return points.map((bound) => new Experiment(model, bound, tokenizePrompts(model.tokenizer, bound)));
+  return points.map((bound, point) => new Experiment(model, bound, prompts[point]!));
 }
 
 /** Prepares a bound plan on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */

@@ -33,13 +33,15 @@ export function checkPlanOnModel(
 export function checkBoundPlans(
   points: readonly BoundPlan[],
   model: { config: LlamaConfig; tokenizer: LlamaTokenizer },
+  promptsOf: (point: number) => ReadonlyMap<string, TokenizedPrompt> = (point) =>
+    tokenizePrompts(model.tokenizer, points[point]!),
 ): Diagnostic[] {
   const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
   points.forEach((bound, point) => {
     const bindings = Object.entries(bound.bindings)
       .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
       .join(", ");
-    for (const diagnostic of checkPlanOnModel(bound, model)) {
+    for (const diagnostic of checkPlanOnModel(bound, model, promptsOf(point))) {
       const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
       const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
       entry.points.add(point);
