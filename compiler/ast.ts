@@ -15,6 +15,14 @@ export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement,
 
 export type BinaryOperator = Extract<Expression, { kind: "binary" }>["operator"];
 
+/** What each operator computes, elementwise: one table for the compiler's constant checks and the runtime. */
+export const ARITHMETIC: Record<BinaryOperator, (left: number, right: number) => number> = {
+  "+": (left, right) => left + right,
+  "-": (left, right) => left - right,
+  "*": (left, right) => left * right,
+  "/": (left, right) => left / right,
+};
+
 /** The statements of one kind, in source order. */
 export function statementsOfKind<Kind extends Statement["kind"]>(
   program: Program,

@@ -13,7 +13,7 @@ import {
   statementsOfKind,
   subexpressions,
   valueOf,
-  type BinaryOperator,
+  ARITHMETIC,
 } from "./ast.js";
 import { checkEachBinding, checkParams } from "./check-params.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
@@ -267,13 +267,6 @@ function evaluateNumbers(value: Expression): { result: number | undefined; probl
     }
   }
 }
-
-const ARITHMETIC: Record<BinaryOperator, (left: number, right: number) => number> = {
-  "+": (left, right) => left + right,
-  "-": (left, right) => left - right,
-  "*": (left, right) => left * right,
-  "/": (left, right) => left / right,
-};
 
 /** A mean ablation averages the other prompts' activations at the selected prompt positions. */
 function checkMean(mean: MeanStatement): Diagnostic[] {

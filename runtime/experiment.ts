@@ -4,6 +4,7 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
+import { ARITHMETIC, type BinaryOperator } from "../compiler/ast.js";
 import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
 import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
 import {
@@ -37,23 +38,10 @@ export interface ExperimentOutput {
   captures: CaptureResult[];
 }
 
-function combine(op: "+" | "-" | "*" | "/", x: number, y: number): number {
-  switch (op) {
-    case "+":
-      return x + y;
-    case "-":
-      return x - y;
-    case "*":
-      return x * y;
-    case "/":
-      return x / y;
-  }
-}
-
 /** Elementwise arithmetic with broadcasting of scalars and of single vectors (shapes were checked). */
-function binary(op: "+" | "-" | "*" | "/", left: Value, right: Value): Value {
+function binary(op: BinaryOperator, left: Value, right: Value): Value {
   if (left.kind === "scalar" && right.kind === "scalar")
-    return { kind: "scalar", value: combine(op, left.value, right.value) };
+    return { kind: "scalar", value: ARITHMETIC[op](left.value, right.value) };
   const vectorsOf = (v: Value, count: number, width: number) =>
     v.kind === "scalar"
       ? Array.from({ length: count }, () => new Float32Array(width).fill(v.value))
@@ -68,7 +56,7 @@ function binary(op: "+" | "-" | "*" | "/", left: Value, right: Value): Value {
   const width = sample.vectors[0]!.length;
   const l = vectorsOf(left, count, width);
   const r = vectorsOf(right, count, width);
-  return { kind: "vectors", vectors: l.map((lv, i) => lv.map((x, j) => combine(op, x, r[i]![j]!))) };
+  return { kind: "vectors", vectors: l.map((lv, i) => lv.map((x, j) => ARITHMETIC[op](x, r[i]![j]!))) };
 }
 
 function meanOf(vectors: readonly Float32Array[]): Float32Array {
