@@ -41,6 +41,16 @@ function relocateModel(model: ModelRef, options: CodegenOptions): ModelRef {
 
 const describeValue = (value: ParamValue) => JSON.stringify(value);
 
+/** A sweep's values for a doc comment: all of a short list; the first few and the last of a long one. */
+const SHOWN_VALUES = 8;
+const describeValues = (values: readonly ParamValue[]) =>
+  values.length <= SHOWN_VALUES
+    ? values.map(describeValue).join(", ")
+    : `${values
+        .slice(0, SHOWN_VALUES - 1)
+        .map(describeValue)
+        .join(", ")}, …, ${describeValue(values.at(-1)!)} (${values.length} values)`;
+
 /** Generates the module's source text, formatted with prettier. */
 export async function generateModule(plan: Plan, options: CodegenOptions): Promise<string> {
   const project = new Project({ useInMemoryFileSystem: true });
@@ -76,11 +86,7 @@ export async function generateModule(plan: Plan, options: CodegenOptions): Promi
         name: s.name,
         type: TYPE_OF_PARAM[s.type],
         hasQuestionToken: true,
-        docs: [
-          docSafe(
-            `\`sweep ${s.name}\`: runs once per value of ${s.values.map(describeValue).join(", ")}; set it to run one.`,
-          ),
-        ],
+        docs: [docSafe(`\`sweep ${s.name}\`: runs once per value of ${describeValues(s.values)}; set it to run one.`)],
       })),
     ],
   });

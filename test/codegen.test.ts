@@ -100,6 +100,12 @@ describe("ptch compile output", () => {
     expect(fromModule.runs).toHaveLength(2);
   });
 
+  it("summarises a long sweep in the Params documentation", async () => {
+    const file = await emit("long-sweep", `${sourceWithPrompts(["a"])}\nsweep n in 1..3000\ngenerate n from p0\n`);
+    const text = await import("node:fs/promises").then((fs) => fs.readFile(file, "utf8"));
+    expect(text).toContain("runs once per value of 1, 2, 3, 4, 5, 6, 7, …, 3000 (3000 values)");
+  });
+
   it("the plan constant equals the compiled plan, locations aside", async () => {
     const source = sourceWithPrompts(["a"]);
     const file = await emit("constant", source);
