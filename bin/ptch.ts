@@ -148,6 +148,11 @@ function parseCommandLine(args: string[], options: NonNullable<ParseArgsConfig["
   }
 }
 
+function atLeastOneFile(positionals: string[]): string[] {
+  if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
+  return positionals;
+}
+
 function exactlyOneFile(positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}\n\n${USAGE}`);
   return positionals[0]!;
@@ -207,10 +212,9 @@ async function runCommand(args: string[]): Promise<number> {
 async function lintCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, { model: { type: "string" }, format: { type: "string" } });
   const format = diagnosticFormat(values.format as string | undefined);
-  if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
   const { lint } = await import("../runtime/lint.js");
   const reports: { file: SourceFile; diagnostics: Diagnostic[] }[] = [];
-  for (const name of positionals) {
+  for (const name of atLeastOneFile(positionals)) {
     const file = await readSource(name);
     const model = values.model as string | undefined;
     const baseDir = path.dirname(path.resolve(file.name));
@@ -259,10 +263,9 @@ async function compileCommand(args: string[]): Promise<number> {
 async function fmtCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, { check: { type: "boolean" }, format: { type: "string" } });
   const format = diagnosticFormat(values.format as string | undefined);
-  if (positionals.length === 0) throw new UsageError(`expected at least one FILE\n\n${USAGE}`);
   const { formatPtch } = await import("../compiler/format.js");
   let failed = false;
-  for (const name of positionals) {
+  for (const name of atLeastOneFile(positionals)) {
     const file = await readSource(name);
     const { text, diagnostics } = formatPtch(file.text);
     printDiagnostics(file, diagnostics, format);
