@@ -1,7 +1,7 @@
 // The llama architecture's hyperparameters and weights, read from a GGUF file.
 // Weight matrices keep GGUF's layout: row-major [out][in], so y = W·x reads W row by row.
 
-import type { GgufFile } from "./gguf.js";
+import type { GgufFile } from "./formats/gguf.js";
 import { ModelFormatError } from "./errors.js";
 
 export interface LlamaConfig {

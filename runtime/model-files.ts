@@ -7,9 +7,9 @@ import { fileURLToPath } from "node:url";
 import { modelRef } from "../compiler/plan.js";
 import type { ModelRef } from "../compiler/types.js";
 import { ModelFormatError } from "./errors.js";
-import { loadGguf, type GgufFile } from "./gguf.js";
+import { loadGguf, type GgufFile } from "./formats/gguf.js";
 import { readLlamaConfig, type LlamaConfig } from "./llama.js";
-import { LlamaTokenizer } from "./tokenizer.js";
+import { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
 
 /** The package's root folder (package.json, models/), found from this file whether it runs from source or dist/. */
 export function packageRoot(): string {

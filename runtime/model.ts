@@ -7,7 +7,7 @@ import { buildLlamaGraph, NO_SITES, type GraphSites } from "./llama-graph.js";
 import { readLlamaModel, type LlamaConfig, type LlamaModel } from "./llama.js";
 import { openModelFile } from "./model-files.js";
 import { siteId } from "./sites.js";
-import type { LlamaTokenizer } from "./tokenizer.js";
+import type { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
 
 const siteSetKey = (sites: GraphSites) =>
   [sites.slots, sites.captures, sites.hooks ?? []].map((list) => list.map(siteId).sort().join(",")).join("|");

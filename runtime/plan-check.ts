@@ -6,7 +6,7 @@ import type { TokenizedPrompt } from "../compiler/resolve.js";
 import { sortByPosition } from "../compiler/diagnostics.js";
 import type { BoundPlan, Diagnostic } from "../compiler/types.js";
 import type { LlamaConfig } from "./llama.js";
-import type { LlamaTokenizer } from "./tokenizer.js";
+import type { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
 
 export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: BoundPlan): Map<string, TokenizedPrompt> {
   return new Map(

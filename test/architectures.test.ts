@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelFormatError } from "../runtime/errors.js";
 import { forwardFull, generate } from "../runtime/generate.js";
-import { loadGguf } from "../runtime/gguf.js";
+import { loadGguf } from "../runtime/formats/gguf.js";
 import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";

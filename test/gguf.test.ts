@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelFormatError } from "../runtime/errors.js";
-import { type GgufFile, type GgufValue, halfToFloat, loadGguf, readGguf } from "../runtime/gguf.js";
+import { type GgufFile, type GgufValue, halfToFloat, loadGguf, readGguf } from "../runtime/formats/gguf.js";
 import { ByteSink, floatToHalfBits, gv, writeGguf } from "./support/gguf-writer.js";
 
 const MODEL_PATH = fileURLToPath(new URL("../models/stories260K/stories260K.gguf", import.meta.url));

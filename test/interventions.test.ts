@@ -8,7 +8,7 @@ import { PlanRejectedError } from "../runtime/errors.js";
 import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
 import type { InterventionTable } from "../runtime/interventions.js";
-import { loadGguf } from "../runtime/gguf.js";
+import { loadGguf } from "../runtime/formats/gguf.js";
 import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";

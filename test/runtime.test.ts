@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadGguf } from "../runtime/gguf.js";
+import { loadGguf } from "../runtime/formats/gguf.js";
 import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
 import { Model } from "../runtime/model.js";
 import { forwardFull, generate } from "../runtime/generate.js";

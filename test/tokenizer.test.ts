@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ModelFormatError } from "../runtime/errors.js";
-import { type GgufValue, loadGguf, readGguf } from "../runtime/gguf.js";
-import { LlamaTokenizer } from "../runtime/tokenizer.js";
+import { type GgufValue, loadGguf, readGguf } from "../runtime/formats/gguf.js";
+import { LlamaTokenizer } from "../runtime/tokenizers/sentencepiece.js";
 import { gv, writeGguf } from "./support/gguf-writer.js";
 
 const MODEL_PATH = fileURLToPath(new URL("../models/stories260K/stories260K.gguf", import.meta.url));

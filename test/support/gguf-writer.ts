@@ -8,7 +8,7 @@ import {
   type GgufArrayItem,
   type GgufValue,
   type GgufValueType,
-} from "../../runtime/gguf.js";
+} from "../../runtime/formats/gguf.js";
 
 export type GgufTensorSpec =
   | { name: string; dims: readonly number[]; type: "F32" | "F16"; values: ArrayLike<number> }

@@ -3,10 +3,10 @@
 // Tests use them to hold the runtime to the reference forward pass on shapes the bundled model lacks.
 
 import { writeFile } from "node:fs/promises";
-import { halfToFloat } from "../../runtime/gguf.js";
+import { halfToFloat } from "../../runtime/formats/gguf.js";
 import { SeededRandom } from "../../runtime/sampling.js";
 import { floatToHalfBits, gv, writeGguf, type GgufTensorSpec } from "./gguf-writer.js";
-import type { GgufValue } from "../../runtime/gguf.js";
+import type { GgufValue } from "../../runtime/formats/gguf.js";
 
 export interface RandomLlamaOptions {
   layers?: number;

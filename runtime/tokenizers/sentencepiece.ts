@@ -10,8 +10,9 @@
 //
 // User text is always literal: control tokens such as "<s>" are never produced from text that spells them.
 
-import { ModelFormatError } from "./errors.js";
-import type { GgufFile } from "./gguf.js";
+import { ModelFormatError } from "../errors.js";
+import type { GgufFile } from "../formats/gguf.js";
+import type { CharSpan, DecodeOptions, EncodeOptions, Encoding, Tokenizer } from "./tokenizer.js";
 
 /** GGUF token types (the numbering is SentencePiece's). */
 const TokenType = { Normal: 1, Unknown: 2, Control: 3, UserDefined: 4, Unused: 5, Byte: 6 } as const;
@@ -19,33 +20,7 @@ const TokenType = { Normal: 1, Unknown: 2, Control: 3, UserDefined: 4, Unused: 5
 const SPACE_MARK = "▁";
 const BYTE_TOKEN = /^<0x([0-9A-F]{2})>$/;
 
-/** A half-open range [start, end) of UTF-16 offsets into the encoded text, as `text.slice` takes them. */
-export type CharSpan = readonly [start: number, end: number];
-
-export interface Encoding {
-  readonly ids: number[];
-  /**
-   * spans[i] is the text that token i stands for. The "▁" of the space prefix stands for no character: a token
-   * "▁Once" at the start covers just "Once", a lone prefix "▁" is the empty span [0, 0), and so is BOS.
-   * The byte-fallback tokens of one character all have that character's span.
-   */
-  readonly spans: CharSpan[];
-}
-
-export interface EncodeOptions {
-  /** Start with the BOS token; the model's `tokenizer.ggml.add_bos_token` (default true) when omitted. */
-  addBos?: boolean;
-}
-
-export interface DecodeOptions {
-  /**
-   * Whether `ids` start a sequence, so that the space the encoder's prefix added is removed again (default true).
-   * Pass false when decoding a continuation, such as newly generated tokens.
-   */
-  fromSequenceStart?: boolean;
-}
-
-export class LlamaTokenizer {
+export class LlamaTokenizer implements Tokenizer {
   /** Pieces that text can be merged into, by their text. */
   private readonly textPieceIds = new Map<string, number>();
   /** The <0xNN> token of each byte value, where the vocabulary has it. */
@@ -120,6 +95,12 @@ export class LlamaTokenizer {
 
   get vocabSize(): number {
     return this.pieces.length;
+  }
+
+  piece(id: number): string {
+    const piece = this.pieces[id];
+    if (piece === undefined) throw new RangeError(`token id ${id} is not in the vocabulary of ${this.pieces.length} tokens`);
+    return piece;
   }
 
   /** The token ids of `text`, starting with BOS if `options.addBos` or the model says so. */

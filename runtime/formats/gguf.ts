@@ -11,7 +11,7 @@
 // bytes left before anything is allocated, so a truncated or corrupt file fails with a ModelFormatError.
 
 import { readFile } from "node:fs/promises";
-import { ModelFormatError } from "./errors.js";
+import { ModelFormatError } from "../errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Metadata values

@@ -1,0 +1,47 @@
+// What the runtime asks of a tokenizer, whichever algorithm and file it comes from (a GGUF vocabulary, a
+// tokenizer.json): ids with the character span of each, and text back from ids.
+
+/** A half-open range [start, end) of UTF-16 offsets into the encoded text, as `text.slice` takes them. */
+export type CharSpan = readonly [start: number, end: number];
+
+export interface Encoding {
+  readonly ids: number[];
+  /**
+   * spans[i] is the text that token i stands for. The "▁" of the space prefix stands for no character: a token
+   * "▁Once" at the start covers just "Once", a lone prefix "▁" is the empty span [0, 0), and so is BOS.
+   * The byte-fallback tokens of one character all have that character's span.
+   */
+  readonly spans: CharSpan[];
+}
+
+export interface EncodeOptions {
+  /** Start with the BOS token; the model's own rule when omitted. */
+  addBos?: boolean;
+}
+
+export interface DecodeOptions {
+  /**
+   * Whether `ids` start a sequence, so that the space the encoder's prefix added is removed again (default true).
+   * Pass false when decoding a continuation, such as newly generated tokens.
+   */
+  fromSequenceStart?: boolean;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  /** The id a sequence starts with when `addBos`; models without one (GPT-2) have none. */
+  readonly bosId: number | undefined;
+  /** The end-of-text token: generation stops at it, and it pads shorter prompts of a batch. */
+  readonly eosId: number;
+  /** Whether `encode` starts with BOS unless told otherwise. */
+  readonly addBos: boolean;
+  /** The token ids of `text`, starting with BOS if `options.addBos` or the model says so. */
+  encode(text: string, options?: EncodeOptions): number[];
+  /** Like `encode`, with the span of `text` that each token covers. */
+  encodeWithSpans(text: string, options?: EncodeOptions): Encoding;
+  decode(ids: readonly number[], options?: DecodeOptions): string;
+  /** The text that `tokens` add after `promptTokens`, as it reads in the whole sequence. */
+  decodeContinuation(promptTokens: readonly number[], tokens: readonly number[], promptText?: string): string;
+  /** The vocabulary's piece for `id`, as the tokenizer file spells it ("▁Once", "Ġthe", "<s>"). */
+  piece(id: number): string;
+}
