@@ -25,8 +25,14 @@ const USAGE = `usage: ptch <command> [options]   (ptch --version)
       write a typed TypeScript module that runs the experiment
   ptch fmt FILE... [--check]
       rewrite files in the canonical layout; with --check, list the files that would change
+  ptch model MODEL [--json]
+      describe a model: format, architecture, shape, parameters, tensor types, BOS rule, and every site
+  ptch tokenize MODEL TEXT   (or ptch tokenize --model MODEL TEXT) [--json]
+      each token's position (as pos= counts it), id, piece and character span
 
-  --model M          a bundled model name or a model file, instead of the file's model
+  MODEL              a bundled name, a .gguf file, a Hugging Face directory, or a hub id in the local HF cache
+
+  --model M          a model (as MODEL above) instead of the file's model
   --set NAME=VALUE   a value for a param (or one value of a sweep)
   --format json      diagnostics as JSON, for tools`;
 
@@ -280,7 +286,82 @@ async function fmtCommand(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
+async function openModelArgument(text: string) {
+  const { modelOverride, openModel } = await import("../runtime/model-files.js");
+  return openModel(modelOverride(text), process.cwd());
+}
+
+/** A right-aligned table: one row per entry, columns padded to the widest cell. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd() + "\n").join("");
+}
+
+async function modelCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, { json: { type: "boolean" } });
+  if (positionals.length !== 1) throw new UsageError(`expected one MODEL, got ${positionals.length}\n\n${USAGE}`);
+  const { describeModel } = await import("../runtime/model-info.js");
+  const d = describeModel(await openModelArgument(positionals[0]!));
+  if (values.json) {
+    process.stdout.write(JSON.stringify(d, null, 2) + "\n");
+    return 0;
+  }
+  const types = Object.entries(d.tensorTypes).map(([type, count]) => `${type} ×${count}`).join(", ");
+  const bos = d.bos.added ? `adds ${d.bos.piece} (id ${d.bos.id}) at position 0` : "adds no BOS: position 0 is the first text token";
+  const lines = [
+    ["path", d.path],
+    ["format", d.format === "gguf" ? "GGUF" : "Hugging Face directory (safetensors)"],
+    ["architecture", d.architecture],
+    ["layers", String(d.layers)],
+    ["width", String(d.width)],
+    ["heads", `${d.heads} of width ${d.headDim}, ${d.kvHeads} key/value heads`],
+    ["feed-forward", String(d.ffWidth)],
+    ["vocabulary", d.vocabulary === d.embeddingRows ? String(d.vocabulary) : `${d.vocabulary} tokens (${d.embeddingRows} embedding rows)`],
+    ["context", String(d.contextLength)],
+    ["parameters", d.parameters.toLocaleString("en-US")],
+    ["tensor types", types],
+    ["BOS", bos],
+    ["EOS", `${d.eos.piece} (id ${d.eos.id})`],
+  ];
+  const sites = d.sites.map((s) => [
+    s.name,
+    s.absent ? "—" : `L=${s.layers[0]}..${s.layers[1]}`,
+    s.absent ? "absent" : `[${s.shape.join(", ")}]`,
+    s.absent ? s.absent : s.aliasOf ? `= ${s.aliasOf}` : "",
+  ]);
+  process.stdout.write(table(lines) + "\nsites\n" + table(sites.map((r) => ["  " + r[0]!, ...r.slice(1)])));
+  return 0;
+}
+
+async function tokenizeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, { json: { type: "boolean" }, model: { type: "string" } });
+  const expected = values.model === undefined ? 2 : 1;
+  if (positionals.length !== expected) {
+    throw new UsageError(`expected ${expected === 2 ? "MODEL and TEXT" : "TEXT"}\n\n${USAGE}`);
+  }
+  const modelText = (values.model as string | undefined) ?? positionals[0]!;
+  const text = positionals[expected - 1]!;
+  const { describeTokens } = await import("../runtime/model-info.js");
+  const tokens = describeTokens((await openModelArgument(modelText)).tokenizer, text);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ text, tokens }) + "\n");
+    return 0;
+  }
+  const rows = tokens.map((t) => [
+    `pos=${t.position}`,
+    `-${tokens.length - t.position}`.padStart(4),
+    String(t.id),
+    JSON.stringify(t.piece),
+    `[${t.span[0]}, ${t.span[1]})`,
+    JSON.stringify(t.text),
+  ]);
+  process.stdout.write(table([["position", "from end", "id", "piece", "span", "text"], ...rows]));
+  return 0;
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  model: modelCommand,
+  tokenize: tokenizeCommand,
   run: runCommand,
   lint: lintCommand,
   plan: planCommand,

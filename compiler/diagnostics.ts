@@ -281,6 +281,11 @@ export const DIAGNOSTICS = {
     message:
       "this {kind} replaces what an earlier {earlier} wrote at the same site and position before anything read it, so that {earlier} has no effect there",
   },
+  siteAbsent: {
+    code: "PTCH3116",
+    severity: "error",
+    message: "{architecture} has no {site}: {reason}",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticName = keyof typeof DIAGNOSTICS;

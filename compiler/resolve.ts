@@ -4,13 +4,17 @@
 
 import { createDiagnostic } from "./diagnostics.js";
 import { SITES } from "./sites.js";
-import type { Diagnostic, PositionSpec, SiteSelection, SourceRange } from "./types.js";
+import type { Diagnostic, PositionSpec, SiteName, SiteSelection, SourceRange } from "./types.js";
 
 /** What resolution needs to know about the model: its shape, not its weights. */
 export interface ModelShape {
   nLayers: number;
   nHeads: number;
   nKvHeads: number;
+  /** The model's architecture, as diagnostics name it. */
+  architecture?: string;
+  /** Sites this architecture does not have, with the reason (resid_mid in a parallel-residual model). */
+  absentSites?: ReadonlyMap<SiteName, string>;
 }
 
 /** A prompt as the model sees it. `spans[i]` is the [start, end) of token i in `text`; BOS covers no text. */
@@ -38,6 +42,12 @@ export function locate(selection: SiteSelection, key: "layer" | "head" | "positi
 export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShape): Diagnostic[] {
   const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
   const diagnostics: Diagnostic[] = [];
+  const absence = model.absentSites?.get(selection.site);
+  if (absence !== undefined) {
+    const written = selection.at?.alias ?? selection.site;
+    const architecture = model.architecture ?? "this architecture";
+    return [createDiagnostic("siteAbsent", selection.at?.site ?? NOWHERE, { site: written, architecture, reason: absence })];
+  }
   if (selection.layer < 0 || selection.layer >= layers) {
     // Report in the terms the user wrote: resid_post[L=5] is resid layer 6, but the message says L=5.
     const written = selection.at?.alias ?? selection.site;

@@ -25,6 +25,8 @@ export const SITES: ReadonlyMap<string, SiteSpec> = new Map([
   ["resid_mid", blockSite("resid_mid")],
   ["mlp_out", blockSite("mlp_out")],
   ["mlp_hidden", blockSite("mlp_hidden")],
+  // TransformerLens's name for the activation entering the down projection.
+  ["mlp_post", blockSite("mlp_hidden")],
   ["z", headSite("z")],
   ["q", headSite("q")],
   ["k", headSite("k")],

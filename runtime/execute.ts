@@ -13,7 +13,7 @@ import {
   type RunResult,
 } from "../compiler/types.js";
 import { PlanRejectedError } from "./errors.js";
-import { Experiment } from "./experiment.js";
+import { Experiment, sitesOfPlans } from "./experiment.js";
 import { Model } from "./model.js";
 import { modelOverride } from "./model-files.js";
 import { checkBoundPlans, tokenizePrompts } from "./plan-check.js";
@@ -64,7 +64,10 @@ export async function runPlanOnModel(
   params: RunOptions["params"] = {},
   onWarnings?: RunOptions["onWarnings"],
 ): Promise<RunResult> {
-  const experiments = experimentsFor(bindPlan(plan, params), model, onWarnings);
+  const points = bindPlan(plan, params);
+  const experiments = experimentsFor(points, model, onWarnings);
+  // One session for the whole grid: compiled once, with slots and captures for every point.
+  await model.session(sitesOfPlans(points));
   const runs: GenerationResult[] = [];
   const captures: CaptureResult[] = [];
   for (const experiment of experiments) {

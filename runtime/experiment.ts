@@ -17,6 +17,7 @@ import {
 import { identityAffine, InterventionTable, type Affine } from "./interventions.js";
 import { RunError } from "./errors.js";
 import type { Model } from "./model.js";
+import type { GraphSites } from "./graph/transformer.js";
 import { siteId, siteShape, type ActivationSite } from "./sites.js";
 
 /** A computed value: a number, or vectors (one per position; a single vector broadcasts). */
@@ -70,6 +71,61 @@ function meanOf(vectors: readonly Float32Array[]): Float32Array {
 }
 
 const activationSite = (s: SiteSelection): ActivationSite => ({ site: s.site, layer: s.layer });
+
+/** The sites a value reads from prompts' runs. */
+function readsOf(expr: ValueExpr): SiteSelection[] {
+  switch (expr.kind) {
+    case "number":
+    case "capture":
+      return [];
+    case "activation":
+      return [expr.site];
+    case "negate":
+      return readsOf(expr.operand);
+    case "binary":
+      return [...readsOf(expr.left), ...readsOf(expr.right)];
+  }
+}
+
+/**
+ * Every site that bound plans intervene on (slots) and read (captures), so that one session, built once,
+ * serves every step of every point of a sweep.
+ */
+export function sitesOfPlans(plans: readonly BoundPlan[]): GraphSites {
+  const slots: SiteSelection[] = [];
+  const captures: SiteSelection[] = [];
+  for (const step of plans.flatMap((p) => p.steps)) {
+    switch (step.kind) {
+      case "capture":
+        captures.push(step.site);
+        break;
+      case "patch":
+        captures.push(step.source);
+        slots.push(step.site);
+        break;
+      case "add":
+      case "set":
+        captures.push(...readsOf(step.value));
+        slots.push(step.site);
+        break;
+      case "scale":
+        captures.push(...readsOf(step.factor));
+        slots.push(step.site);
+        break;
+      case "zero":
+        slots.push(step.site);
+        break;
+      case "mean":
+        captures.push(step.site);
+        slots.push(step.site);
+        break;
+      case "generate":
+        break;
+    }
+  }
+  const unique = (list: SiteSelection[]) => [...new Map(list.map((s) => [siteId(s), activationSite(s)])).values()];
+  return { slots: unique(slots), captures: unique(captures) };
+}
 
 export class Experiment {
   private readonly interventions = new Map<string, TableWriter[]>();

@@ -4,7 +4,7 @@
 
 import { KvCache } from "./kv-cache.js";
 import type { CutHandler, GraphRunner } from "./graph-runner.js";
-import { captureOutputName, hookInputName, MASKED_BIAS } from "./llama-graph.js";
+import { captureOutputName, hookInputName, MASKED_BIAS } from "./graph/transformer.js";
 import { slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
 import type { Model } from "./model.js";
 import { floatTensor, int64Tensor, type HostTensor } from "./onnx/session.js";
@@ -64,9 +64,11 @@ export async function forwardContext(
 ): Promise<ForwardContext> {
   const slots = uniqueSites(rows.flatMap((r) => r.interventions?.sites ?? []));
   const hooks = uniqueSites(rows.flatMap((r) => (r.hooks ?? []).map((h) => h.site)));
+  const { runner, sites } = await model.session({ slots, captures, hooks });
   return {
-    session: await model.session({ slots, captures, hooks }),
-    slotSites: slots.map((site) => ({ site, shape: siteShape(site, model.config) })),
+    session: runner,
+    // The session may have more slots than these rows use (other points of a sweep): each is fed, as identity.
+    slotSites: sites.slots.map((site) => ({ site, shape: siteShape(site, model.config) })),
     rows,
     hookShapes: new Map(hooks.map((site) => [hookInputName(site), { site, shape: siteShape(site, model.config) }])),
   };
@@ -198,7 +200,11 @@ export async function generate(model: Model, requests: readonly GenerationReques
     );
     while (active.some(Boolean)) {
       const result = await forward(context, cache, run);
-      const next = lastLogits(result.logits!).map((logits, row) => (active[row] ? samplers[row]!.next(logits) : eos));
+      // Embedding rows past the tokenizer's vocabulary (padding to a round size, as Pythia and Qwen2 have) are no
+      // token and are never sampled.
+      const next = lastLogits(result.logits!).map((logits, row) =>
+        active[row] ? samplers[row]!.next(logits.subarray(0, model.tokenizer.vocabSize)) : eos,
+      );
       next.forEach((token, row) => {
         if (active[row]) accept(row, token);
       });

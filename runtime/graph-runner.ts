@@ -14,8 +14,9 @@ export class GraphRunner {
     private readonly sessions: readonly GraphSession[],
   ) {}
 
-  static async create(segments: readonly GraphSegment[]): Promise<GraphRunner> {
-    const created = await Promise.allSettled(segments.map((s) => GraphSession.create(s.bytes)));
+  /** Compiles the segments; `dir` holds the weight files they refer to. */
+  static async create(segments: readonly GraphSegment[], dir: string): Promise<GraphRunner> {
+    const created = await Promise.allSettled(segments.map((s) => GraphSession.create(s.bytes, dir)));
     const sessions = created.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
     const failure = created.find((c) => c.status === "rejected");
     if (failure) {

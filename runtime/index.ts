@@ -5,10 +5,11 @@ export { runPlan, runPlanOnModel, planExperiment, type RunOptions } from "./exec
 export { checkPlanOnModel, checkBoundPlans } from "./plan-check.js";
 export { lint, type LintOptions } from "./lint.js";
 export { Model } from "./model.js";
-export { bundledModelNames, openModelInfo } from "./model-files.js";
+export { bundledModelNames, openModel, type OpenedModel } from "./model-files.js";
 export { generate, forwardFull, type GenerationRequest, type GenerationOutput } from "./generate.js";
 export { InterventionTable, type ActivationHook, type Affine } from "./interventions.js";
 export type { SamplingOptions } from "./sampling.js";
 export type { ActivationSite } from "./sites.js";
 export { ModelFormatError, PlanRejectedError, RunError } from "./errors.js";
-export type { LlamaConfig } from "./llama.js";
+export type { ModelConfig } from "./architectures/config.js";
+export type { Tokenizer } from "./tokenizers/tokenizer.js";

@@ -5,7 +5,7 @@
 // over all prompt rows, or a decode step over one new row — asks it for exactly the rows it computes.
 
 import { floatTensor, type HostTensor } from "./onnx/session.js";
-import { slotInputNames } from "./llama-graph.js";
+import { slotInputNames } from "./graph/transformer.js";
 import { siteId, type ActivationSite } from "./sites.js";
 
 export interface Affine {

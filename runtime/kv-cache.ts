@@ -2,8 +2,8 @@
 // of those positions are real tokens (left padding is cached too, but never attended to).
 
 import { floatTensor, type HostTensor } from "./onnx/session.js";
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./llama-graph.js";
-import type { LlamaConfig } from "./llama.js";
+import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./graph/transformer.js";
+import type { ModelConfig } from "./architectures/config.js";
 
 export class KvCache {
   private keys: Float32Array[];
@@ -13,7 +13,7 @@ export class KvCache {
   private disposed = false;
 
   constructor(
-    private readonly config: LlamaConfig,
+    private readonly config: ModelConfig,
     readonly batchSize: number,
   ) {
     this.keys = Array.from({ length: config.nLayers }, () => new Float32Array(0));

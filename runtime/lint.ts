@@ -9,7 +9,7 @@ import { NOWHERE } from "../compiler/resolve.js";
 import type { Diagnostic, Plan } from "../compiler/types.js";
 import { parse } from "../grammar/index.js";
 import { ModelFormatError } from "./errors.js";
-import { modelOverride, openModelInfo } from "./model-files.js";
+import { modelOverride, openModel } from "./model-files.js";
 import { checkBoundPlans } from "./plan-check.js";
 
 export interface LintOptions {
@@ -30,7 +30,7 @@ export function modelUnavailable(source: string, error: ModelFormatError): Diagn
 async function checkAgainstModel(source: string, plan: Plan, options: LintOptions): Promise<Diagnostic[]> {
   let info;
   try {
-    info = await openModelInfo(options.model === undefined ? plan.model : modelOverride(options.model), options.baseDir);
+    info = await openModel(options.model === undefined ? plan.model : modelOverride(options.model), options.baseDir);
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
     return [modelUnavailable(source, error)];

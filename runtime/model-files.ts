@@ -1,15 +1,24 @@
-// Finding and opening model files: bundled names, paths, and what can be known without building a graph.
-// Nothing here loads onnxruntime, so lint can check a plan against a model in a fraction of a second.
+// Finding and opening models: bundled names, GGUF files, Hugging Face directories and hub ids in the local HF
+// cache, and what can be known of them from headers and metadata alone. Nothing here loads onnxruntime or reads
+// weights, so lint and `ptch model` open even a 7B-shaped file in about a second.
 
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { modelRef } from "../compiler/plan.js";
 import type { ModelRef } from "../compiler/types.js";
+import type { Architecture } from "./architectures/architecture.js";
+import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
+import { ggufArchitecture, hfArchitecture } from "./architectures/registry.js";
+import { ggufTensors, WeightReader, type TensorSource } from "./architectures/tensors.js";
 import { ModelFormatError } from "./errors.js";
-import { loadGguf, type GgufFile } from "./formats/gguf.js";
-import { readLlamaConfig, type LlamaConfig } from "./llama.js";
-import { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
+import { loadGguf } from "./formats/gguf.js";
+import { readHfConfig } from "./formats/hf-dir.js";
+import { SafetensorsWeights } from "./formats/safetensors.js";
+import { tokenizerFromGguf, tokenizerFromHfDir } from "./tokenizers/open.js";
+import type { Tokenizer } from "./tokenizers/tokenizer.js";
+import type { WeightStore } from "./weight-store.js";
 
 /** The package's root folder (package.json, models/), found from this file whether it runs from source or dist/. */
 export function packageRoot(): string {
@@ -31,48 +40,141 @@ export function bundledModelNames(): string[] {
     .sort();
 }
 
-/** The file a model reference names; `baseDir` anchors relative paths (the .ptch file's folder). */
-export function resolveModelPath(ref: ModelRef, baseDir: string): string {
-  if (ref.kind === "file") return path.resolve(baseDir, ref.path);
-  const known = bundledModelNames();
-  if (!known.includes(ref.name)) {
-    throw new ModelFormatError(
-      `unknown model '${ref.name}'; bundled models: ${known.join(", ")}; or give a path such as "./model.gguf"`,
-    );
-  }
-  return path.join(bundledModelsDir(), ref.name, `${ref.name}.gguf`);
+/** A hub id as `from_pretrained` takes it: "gpt2", or "ORG/NAME". */
+const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
+
+/** The hub caches to look in, in the order huggingface_hub itself resolves them. */
+export function hubCacheDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs: string[] = [];
+  if (env["HF_HUB_CACHE"]) dirs.push(env["HF_HUB_CACHE"]);
+  if (env["HUGGINGFACE_HUB_CACHE"]) dirs.push(env["HUGGINGFACE_HUB_CACHE"]);
+  if (env["HF_HOME"]) dirs.push(path.join(env["HF_HOME"], "hub"));
+  const cacheHome = env["XDG_CACHE_HOME"] || path.join(os.homedir(), ".cache");
+  dirs.push(path.join(cacheHome, "huggingface", "hub"));
+  return [...new Set(dirs)];
 }
 
-/** An opened model file: its path, contents, hyperparameters and tokenizer. */
-export interface ModelFile {
+/**
+ * The snapshot directory of a hub id in the local cache: the revision refs/main names, else the newest snapshot
+ * with a config.json. Undefined when no cache has it.
+ */
+function findInHubCache(id: string, cacheDirs: readonly string[]): string | undefined {
+  const folder = `models--${id.replace("/", "--")}`;
+  for (const cache of cacheDirs) {
+    const repo = path.join(cache, folder);
+    const snapshots = path.join(repo, "snapshots");
+    if (!existsSync(snapshots)) continue;
+    const mainRef = path.join(repo, "refs", "main");
+    if (existsSync(mainRef)) {
+      const revision = path.join(snapshots, readFileSync(mainRef, "utf8").trim());
+      if (existsSync(path.join(revision, "config.json"))) return revision;
+    }
+    const candidates = readdirSync(snapshots)
+      .map((name) => path.join(snapshots, name))
+      .filter((dir) => existsSync(path.join(dir, "config.json")))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    if (candidates[0]) return candidates[0];
+  }
+  return undefined;
+}
+
+function notInHubCache(id: string, cacheDirs: readonly string[], bundled?: readonly string[]): ModelFormatError {
+  const folder = `models--${id.replace("/", "--")}`;
+  const bundledNote = bundled ? `it is not a bundled model (${bundled.join(", ")}), and ` : "";
+  return new ModelFormatError(
+    `cannot find model '${id}': ${bundledNote}no Hugging Face cache holds it (looked for ${folder}/snapshots in ` +
+      `${cacheDirs.join(", ")}); ptch never downloads, so give the path of a local model directory or .gguf ` +
+      `file, such as "./gpt2" after \`huggingface-cli download gpt2 --local-dir gpt2\`, or set HF_HUB_CACHE`,
+  );
+}
+
+/** The file or directory a model reference names; `baseDir` anchors relative paths (the .ptch file's folder). */
+export function resolveModelPath(ref: ModelRef, baseDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (ref.kind === "bundled") {
+    const known = bundledModelNames();
+    if (known.includes(ref.name)) return path.join(bundledModelsDir(), ref.name, `${ref.name}.gguf`);
+    const cacheDirs = hubCacheDirs(env);
+    return findInHubCache(ref.name, cacheDirs) ?? throwError(notInHubCache(ref.name, cacheDirs, known));
+  }
+  const resolved = path.resolve(baseDir, ref.path);
+  if (existsSync(resolved) || !HUB_ID.test(ref.path)) return resolved;
+  // "EleutherAI/pythia-160m" reads as a relative path; where no such path exists, it is a hub id.
+  const cacheDirs = hubCacheDirs(env);
+  return findInHubCache(ref.path, cacheDirs) ?? throwError(notInHubCache(ref.path, cacheDirs));
+}
+
+function throwError(error: Error): never {
+  throw error;
+}
+
+/** A model opened from its headers: everything but the weights, which `readWeights` reads on demand. */
+export interface OpenedModel {
+  /** The .gguf file or the HF directory. */
   path: string;
-  gguf: GgufFile;
-  config: LlamaConfig;
-  tokenizer: LlamaTokenizer;
+  format: "gguf" | "hf";
+  config: ModelConfig;
+  tokenizer: Tokenizer;
+  /** Parameters stored in the file (a tied matrix once). */
+  parameterCount: number;
+  /** Tensors of each stored type ("F32", "Q4_K", "BF16", ...). */
+  tensorTypes: ReadonlyMap<string, number>;
+  /** Reads every weight into `store`, one tensor at a time. */
+  readWeights(store: WeightStore): TransformerWeights;
 }
 
-export async function openModelFile(ref: ModelRef, baseDir: string): Promise<ModelFile> {
-  const file = resolveModelPath(ref, baseDir);
-  const gguf = await loadGguf(file);
-  const config = readLlamaConfig(gguf);
-  const tokenizer = LlamaTokenizer.fromGguf(gguf);
+function openGgufModel(file: string, gguf: Awaited<ReturnType<typeof loadGguf>>): OpenedModel {
+  const architecture = ggufArchitecture(gguf.getString("general.architecture"), file);
+  const config = architecture.configFromGguf!(gguf);
+  const source = ggufTensors(gguf);
+  return {
+    path: file,
+    format: "gguf",
+    config,
+    tokenizer: tokenizerFromGguf(gguf),
+    parameterCount: [...gguf.tensors.values()].reduce((sum, t) => sum + t.elementCount, 0),
+    tensorTypes: gguf.tensorTypeCounts(),
+    readWeights: (store) => architecture.weightsFromGguf!(new WeightReader(source, store), config),
+  };
+}
+
+function openHfModel(dir: string): OpenedModel {
+  const hf = readHfConfig(dir);
+  const architecture: Architecture = hfArchitecture(hf.architecture, hf.file);
+  const config = architecture.configFromHf!(hf);
+  const weights = SafetensorsWeights.open(dir);
+  const source: TensorSource = {
+    file: dir,
+    has: (name) => weights.has(name),
+    read: (name, shape) => weights.readF32(name, shape),
+  };
+  return {
+    path: dir,
+    format: "hf",
+    config,
+    tokenizer: tokenizerFromHfDir(dir),
+    parameterCount: weights.parameterCount(),
+    tensorTypes: weights.dtypeCounts(),
+    readWeights: (store) => architecture.weightsFromHf!(new WeightReader(source, store), config),
+  };
+}
+
+export async function openModel(ref: ModelRef, baseDir: string): Promise<OpenedModel> {
+  const target = resolveModelPath(ref, baseDir);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(target).isDirectory();
+  } catch {
+    throw new ModelFormatError("no such file or directory", target);
+  }
+  const opened = isDirectory ? openHfModel(target) : openGgufModel(target, await loadGguf(target));
   // Every token the model can produce must decode, and every token the tokenizer makes must embed.
-  if (tokenizer.vocabSize !== config.vocabSize) {
+  if (opened.tokenizer.vocabSize > opened.config.vocabSize) {
     throw new ModelFormatError(
-      `the tokenizer has ${tokenizer.vocabSize} tokens but the embedding has ${config.vocabSize} rows`,
-      file,
+      `the tokenizer has ${opened.tokenizer.vocabSize} tokens but the embedding has ${opened.config.vocabSize} rows`,
+      target,
     );
   }
-  return { path: file, gguf, config, tokenizer };
-}
-
-/** What checks need to know about a model: its shape and tokenizer, without its weights in a graph. */
-export async function openModelInfo(
-  ref: ModelRef,
-  baseDir: string,
-): Promise<{ path: string; config: LlamaConfig; tokenizer: LlamaTokenizer }> {
-  const { path: file, config, tokenizer } = await openModelFile(ref, baseDir);
-  return { path: file, config, tokenizer };
+  return opened;
 }
 
 /**
@@ -81,5 +183,8 @@ export async function openModelInfo(
  */
 export function modelOverride(text: string): ModelRef {
   const ref = modelRef(text);
-  return ref.kind === "file" ? { kind: "file", path: path.resolve(ref.path) } : ref;
+  if (ref.kind === "bundled") return ref;
+  const resolved = path.resolve(ref.path);
+  // A hub id stays an id unless the working directory has such a path.
+  return !existsSync(resolved) && HUB_ID.test(ref.path) ? ref : { kind: "file", path: resolved };
 }

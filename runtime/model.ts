@@ -1,49 +1,101 @@
-// A loaded model: hyperparameters, weights, tokenizer, and its compiled graphs (one per set of sites).
+// A loaded model: its config, tokenizer, weights (in one weight store), and the compiled graph it runs.
+//
+// A model keeps one session, with slots and captures at the union of every set of sites asked of it so far: a
+// request the session covers reuses it (unused slots are fed the identity), and one it does not replaces it with
+// a session covering both. Callers that know all their sites up front (an experiment's every sweep point) ask
+// for them at once, so one session serves them all.
 
 import type { ModelRef } from "../compiler/types.js";
+import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
 import { RunError } from "./errors.js";
+import { buildTransformerGraph, NO_SITES, type GraphSites } from "./graph/transformer.js";
 import { GraphRunner } from "./graph-runner.js";
-import { buildLlamaGraph, NO_SITES, type GraphSites } from "./llama-graph.js";
-import { readLlamaModel, type LlamaConfig, type LlamaModel } from "./llama.js";
-import { openModelFile } from "./model-files.js";
-import { siteId } from "./sites.js";
-import type { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
+import { openModel, type OpenedModel } from "./model-files.js";
+import { siteId, type ActivationSite } from "./sites.js";
+import type { Tokenizer } from "./tokenizers/tokenizer.js";
+import { WeightStore } from "./weight-store.js";
 
-const siteSetKey = (sites: GraphSites) =>
-  [sites.slots, sites.captures, sites.hooks ?? []].map((list) => list.map(siteId).sort().join(",")).join("|");
+const ids = (sites: readonly ActivationSite[] = []) => new Set(sites.map(siteId));
+const covers = (have: readonly ActivationSite[] = [], want: readonly ActivationSite[] = []) => {
+  const known = ids(have);
+  return want.every((s) => known.has(siteId(s)));
+};
+const union = (a: readonly ActivationSite[] = [], b: readonly ActivationSite[] = []) => [
+  ...new Map([...a, ...b].map((s) => [siteId(s), s])).values(),
+];
+const sameSet = (a: readonly ActivationSite[] = [], b: readonly ActivationSite[] = []) => covers(a, b) && covers(b, a);
+
+/** A compiled graph and the sites it was built with. */
+export interface ModelSession {
+  runner: GraphRunner;
+  sites: GraphSites;
+}
 
 export class Model {
-  private readonly sessions = new Map<string, Promise<GraphRunner>>();
+  private current: Promise<ModelSession> | undefined;
+  private weights: TransformerWeights | undefined;
+  private store: WeightStore | undefined;
 
-  private constructor(
-    readonly path: string,
-    private readonly llama: LlamaModel,
-    readonly tokenizer: LlamaTokenizer,
-  ) {}
+  private constructor(private readonly opened: OpenedModel) {}
 
   static async load(ref: ModelRef, baseDir: string = process.cwd()): Promise<Model> {
-    const { path, gguf, tokenizer } = await openModelFile(ref, baseDir);
-    return new Model(path, readLlamaModel(gguf), tokenizer);
+    return new Model(await openModel(ref, baseDir));
   }
 
-  get config(): LlamaConfig {
-    return this.llama.config;
+  get path(): string {
+    return this.opened.path;
   }
 
-  /** The compiled graph with exactly these slots, captures and hooks; built once per distinct set. */
-  session(sites: GraphSites = NO_SITES): Promise<GraphRunner> {
-    const key = siteSetKey(sites);
-    let session = this.sessions.get(key);
-    if (!session) {
-      session = GraphRunner.create(buildLlamaGraph(this.llama, sites));
-      this.sessions.set(key, session);
-      // A graph that failed to build is not kept: the next request tries again, and dispose() skips it.
-      const pending = session;
-      pending.catch(() => {
-        if (this.sessions.get(key) === pending) this.sessions.delete(key);
-      });
+  get config(): ModelConfig {
+    return this.opened.config;
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.opened.tokenizer;
+  }
+
+  /** Bytes of weights this model has read into its store: each weight once, however many sessions it builds. */
+  get storedWeightBytes(): number {
+    return this.store?.byteLength ?? 0;
+  }
+
+  /**
+   * A session with at least these slots and captures, and exactly these hooks (a hook splits the graph, so
+   * one that is not asked for would cost a run).
+   */
+  async session(sites: GraphSites = NO_SITES): Promise<ModelSession> {
+    const existing = this.current && (await this.current.catch(() => undefined));
+    if (
+      existing &&
+      covers(existing.sites.slots, sites.slots) &&
+      covers(existing.sites.captures, sites.captures) &&
+      sameSet(existing.sites.hooks, sites.hooks)
+    ) {
+      return existing;
     }
-    return session;
+    const wanted: GraphSites = existing
+      ? {
+          slots: union(existing.sites.slots, sites.slots),
+          captures: union(existing.sites.captures, sites.captures),
+          hooks: sites.hooks ?? [],
+        }
+      : sites;
+    const building = this.build(wanted);
+    this.current = building;
+    const built = await building.catch((error: unknown) => {
+      // A graph that failed to build is not kept: the next request tries again.
+      if (this.current === building) this.current = undefined;
+      throw error;
+    });
+    await existing?.runner.dispose();
+    return built;
+  }
+
+  private async build(sites: GraphSites): Promise<ModelSession> {
+    if (!this.store) this.store = new WeightStore();
+    this.weights ??= this.opened.readWeights(this.store);
+    const runner = await GraphRunner.create(buildTransformerGraph(this.config, this.weights, sites), this.store.dir);
+    return { runner, sites };
   }
 
   checkSequenceFits(promptLength: number, maxNewTokens: number): void {
@@ -56,9 +108,12 @@ export class Model {
   }
 
   async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    const built = await Promise.allSettled(sessions);
-    await Promise.all(built.map((b) => (b.status === "fulfilled" ? b.value.dispose() : undefined)));
+    const current = this.current;
+    this.current = undefined;
+    const session = current && (await current.catch(() => undefined));
+    await session?.runner.dispose();
+    this.store?.close();
+    this.store = undefined;
+    this.weights = undefined;
   }
 }

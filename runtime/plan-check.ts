@@ -5,10 +5,10 @@ import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import type { TokenizedPrompt } from "../compiler/resolve.js";
 import { sortByPosition } from "../compiler/diagnostics.js";
 import type { BoundPlan, Diagnostic } from "../compiler/types.js";
-import type { LlamaConfig } from "./llama.js";
-import type { LlamaTokenizer } from "./tokenizers/sentencepiece.js";
+import { absentSites, type ModelConfig } from "./architectures/config.js";
+import type { Tokenizer } from "./tokenizers/tokenizer.js";
 
-export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: BoundPlan): Map<string, TokenizedPrompt> {
+export function tokenizePrompts(tokenizer: Tokenizer, plan: BoundPlan): Map<string, TokenizedPrompt> {
   return new Map(
     plan.prompts.map((p) => {
       const { ids, spans } = tokenizer.encodeWithSpans(p.text);
@@ -20,10 +20,10 @@ export function tokenizePrompts(tokenizer: LlamaTokenizer, plan: BoundPlan): Map
 /** Diagnostics for a plan on a model: layers, heads, positions, shapes, context length. */
 export function checkPlanOnModel(
   plan: BoundPlan,
-  model: { config: LlamaConfig; tokenizer: LlamaTokenizer },
+  model: { config: ModelConfig; tokenizer: Tokenizer },
   prompts: ReadonlyMap<string, TokenizedPrompt> = tokenizePrompts(model.tokenizer, plan),
 ): Diagnostic[] {
-  return checkPlanAgainstModel(plan, model.config, prompts);
+  return checkPlanAgainstModel(plan, { ...model.config, absentSites: absentSites(model.config) }, prompts);
 }
 
 /**
@@ -32,7 +32,7 @@ export function checkPlanOnModel(
  */
 export function checkBoundPlans(
   points: readonly BoundPlan[],
-  model: { config: LlamaConfig; tokenizer: LlamaTokenizer },
+  model: { config: ModelConfig; tokenizer: Tokenizer },
   promptsOf: (point: number) => ReadonlyMap<string, TokenizedPrompt> = (point) =>
     tokenizePrompts(model.tokenizer, points[point]!),
 ): Diagnostic[] {

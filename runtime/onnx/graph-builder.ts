@@ -1,10 +1,13 @@
 // Builds an ONNX ModelProto in memory: named values, operator nodes, initializers, graph inputs and outputs.
 // Field numbers follow onnx.proto (IR version 8, default-domain opset 17).
 
+import type { TensorData } from "../architectures/config.js";
 import { ProtoWriter } from "./protobuf.js";
 
 export const OPSET_VERSION = 17;
 const IR_VERSION = 8;
+/** TensorProto.DataLocation.EXTERNAL */
+const DATA_LOCATION_EXTERNAL = 1;
 
 export const enum ElemType {
   Float = 1,
@@ -81,6 +84,8 @@ export interface GraphSegment {
 export class GraphBuilder {
   private readonly nodes: NodeRecord[] = [];
   private readonly initializers = new Map<string, ProtoWriter>();
+  /** Each weight's initializer, so that a tied matrix given twice is stored once. */
+  private readonly weightNames = new Map<TensorData, string>();
   private readonly inputs: Port[] = [];
   private readonly outputs: Port[] = [];
   private readonly cuts: Cut[] = [];
@@ -105,13 +110,29 @@ export class GraphBuilder {
     this.outputs.push({ name, info: valueInfo(name, elemType, dims) });
   }
 
-  /** A float32 weight stored in the model. `dims` is row-major, outermost first. */
-  weight(hint: string, data: Float32Array, dims: readonly number[]): string {
-    const expected = dims.reduce((a, b) => a * b, 1);
-    if (expected !== data.length) throw new Error(`weight ${hint}: ${data.length} values for shape [${dims}]`);
+  /**
+   * A float32 weight, `dims` row-major and outermost first: values in memory, stored in the model, or a slice of
+   * a weights file, which the model refers to as ONNX external data so that onnxruntime maps it rather than
+   * copying it (and no model approaches protobuf's 2 GiB limit).
+   */
+  weight(hint: string, data: TensorData, dims: readonly number[]): string {
+    const known = this.weightNames.get(data);
+    if (known) return known;
+    const expected = dims.reduce((a, b) => a * b, 1) * Float32Array.BYTES_PER_ELEMENT;
+    const byteLength = data instanceof Float32Array ? data.byteLength : data.length;
+    if (expected !== byteLength) throw new Error(`weight ${hint}: ${byteLength} bytes for shape [${dims}]`);
     const name = this.fresh(hint);
-    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.set(name, new ProtoWriter().packedInts(1, dims).int(2, ElemType.Float).string(8, name).bytes(9, raw.slice()));
+    const tensor = new ProtoWriter().packedInts(1, dims).int(2, ElemType.Float).string(8, name);
+    if (data instanceof Float32Array) {
+      tensor.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } else {
+      const entry = (key: string, value: string) => new ProtoWriter().string(1, key).string(2, value);
+      tensor.message(13, entry("location", data.location));
+      tensor.message(13, entry("offset", String(data.offset))).message(13, entry("length", String(data.length)));
+      tensor.int(14, DATA_LOCATION_EXTERNAL);
+    }
+    this.initializers.set(name, tensor);
+    this.weightNames.set(data, name);
     return name;
   }
 

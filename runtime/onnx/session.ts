@@ -2,6 +2,9 @@
 // backend can change (GPU providers, WebAssembly) without touching model or generation code.
 
 import * as ort from "onnxruntime-node";
+import { randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
 export interface HostTensor<T extends Float32Array | BigInt64Array = Float32Array | BigInt64Array> {
   data: T;
@@ -17,16 +20,35 @@ export function int64Tensor(values: ArrayLike<number> | BigInt64Array, dims: num
   return { data, dims };
 }
 
+let sessionsCreated = 0;
+
+/** How many sessions this process has compiled: each costs time, and memory for its activations. */
+export const createdSessionCount = () => sessionsCreated;
+
 /** One compiled graph, ready to run. */
 export class GraphSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(modelBytes: Uint8Array): Promise<GraphSession> {
-    const session = await ort.InferenceSession.create(modelBytes, {
-      graphOptimizationLevel: "all",
-      executionProviders: ["cpu"],
-    });
-    return new GraphSession(session);
+  /**
+   * Compiles a model whose external data lies in `dir`. onnxruntime reads external data only from inside the
+   * model's own folder, so the model is written there for the moment it takes to create the session.
+   */
+  static async create(modelBytes: Uint8Array, dir: string): Promise<GraphSession> {
+    const file = path.join(dir, `graph-${randomUUID()}.onnx`);
+    writeFileSync(file, modelBytes);
+    try {
+      const session = await ort.InferenceSession.create(file, {
+        graphOptimizationLevel: "all",
+        executionProviders: ["cpu"],
+        // Prepacking would copy every matrix into onnxruntime's own memory; unpacked, the weights stay mapped
+        // from the file, held once, and decoding (one row at a time) runs as fast.
+        extra: { session: { disable_prepacking: "1" } },
+      });
+      sessionsCreated++;
+      return new GraphSession(session);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   /** Runs the graph once; returns every graph output as a float tensor. */

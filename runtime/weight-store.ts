@@ -1,0 +1,59 @@
+// Where a model's weights live while it is loaded: one float32 file in a private temporary folder, which
+// onnxruntime maps into memory as ONNX external data. Weights pass through JavaScript one tensor at a time
+// (read, dequantized, written), so the process never holds a second copy, sessions build in a fraction of a
+// second, and every session of the model shares the one file. The folder goes when the model is disposed or
+// the process exits.
+
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FileSlice, TensorData } from "./architectures/config.js";
+
+const WEIGHTS_FILE = "weights.f32";
+
+/** Every store still open, removed at exit: a temporary folder must not outlive its process. */
+const openStores = new Set<WeightStore>();
+let exitHookInstalled = false;
+
+export class WeightStore {
+  /** The folder that sessions are created in: external data must lie inside the model's folder. */
+  readonly dir: string;
+  private fd: number | undefined;
+  private size = 0;
+
+  constructor() {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), "ptch-weights-"));
+    this.fd = openSync(path.join(this.dir, WEIGHTS_FILE), "w");
+    openStores.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once("exit", () => openStores.forEach((store) => store.close()));
+    }
+  }
+
+  /** Bytes of weights stored: a test of how many copies a model makes. */
+  get byteLength(): number {
+    return this.size;
+  }
+
+  /** Appends a tensor to the weights file; the array may be dropped afterwards. */
+  put(values: Float32Array): FileSlice {
+    if (this.fd === undefined) throw new Error("WeightStore used after close()");
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, this.size + written);
+    const slice = { location: WEIGHTS_FILE, offset: this.size, length: bytes.length };
+    this.size += bytes.length;
+    return slice;
+  }
+
+  /** Removes the folder. Sessions built from it keep working: their mappings outlive the file's name. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.dir, { recursive: true, force: true });
+    openStores.delete(this);
+  }
+}
+
+export const isFileSlice = (data: TensorData): data is FileSlice => !(data instanceof Float32Array);
