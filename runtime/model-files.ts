@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { modelRef } from "../compiler/plan.js";
 import type { ModelRef } from "../compiler/types.js";
-import type { Architecture } from "./architectures/architecture.js";
+import type { Architecture, HfConfig } from "./architectures/architecture.js";
 import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
 import { ggufArchitecture, hfArchitecture } from "./architectures/registry.js";
 import { ggufTensors, WeightReader, type TensorSource } from "./architectures/tensors.js";
@@ -151,11 +151,18 @@ function openHfModel(dir: string): OpenedModel {
     path: dir,
     format: "hf",
     config,
-    tokenizer: tokenizerFromHfDir(dir),
+    tokenizer: tokenizerFromHfDir(dir, { bos: specialTokenId(hf, "bos_token_id"), eos: specialTokenId(hf, "eos_token_id") }),
     parameterCount: weights.parameterCount(),
     tensorTypes: weights.dtypeCounts(),
     readWeights: (store) => architecture.weightsFromHf!(new WeightReader(source, store), config),
   };
+}
+
+/** config.json's id of a special token; some models list several end tokens, of which the first is the main one. */
+function specialTokenId(hf: HfConfig, key: string): number | undefined {
+  const value = hf.json[key];
+  const id = Array.isArray(value) ? value[0] : value;
+  return Number.isInteger(id) && (id as number) >= 0 ? (id as number) : undefined;
 }
 
 export async function openModel(ref: ModelRef, baseDir: string): Promise<OpenedModel> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelFormatError } from "../runtime/errors.js";
 import { forwardFull, generate } from "../runtime/generate.js";
 import { loadGguf } from "../runtime/formats/gguf.js";
-import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
+import { readReferenceLlama, type LlamaModel } from "./support/reference-forward.js";
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";
 import { gv } from "./support/gguf-writer.js";
@@ -47,7 +47,7 @@ for (const { name, options, headDim } of CONFIGS) {
       const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.gguf`);
       written = await writeRandomLlama(file, { ...options, quietEos: true });
       model = await Model.load({ kind: "file", path: path.basename(file) }, dir);
-      llama = readLlamaModel(await loadGguf(file));
+      llama = readReferenceLlama(await loadGguf(file));
     });
     afterAll(() => model?.dispose());
 

@@ -9,7 +9,7 @@ import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
 import type { InterventionTable } from "../runtime/interventions.js";
 import { loadGguf } from "../runtime/formats/gguf.js";
-import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
+import { readReferenceLlama, type LlamaModel } from "./support/reference-forward.js";
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";
 import { siteId, type ActivationSite } from "../runtime/sites.js";
@@ -27,7 +27,7 @@ let llama: LlamaModel;
 
 beforeAll(async () => {
   model = await Model.load({ kind: "bundled", name: "stories260K" });
-  llama = readLlamaModel(await loadGguf(model.path));
+  llama = readReferenceLlama(await loadGguf(model.path));
 });
 afterAll(() => model.dispose());
 

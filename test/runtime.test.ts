@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGguf } from "../runtime/formats/gguf.js";
-import { readLlamaModel, type LlamaModel } from "../runtime/llama.js";
+import { readReferenceLlama, type LlamaModel } from "./support/reference-forward.js";
 import { Model } from "../runtime/model.js";
 import { forwardFull, generate } from "../runtime/generate.js";
 import { argmax } from "../runtime/sampling.js";
@@ -15,7 +15,7 @@ let llama: LlamaModel;
 
 beforeAll(async () => {
   model = await Model.load(BUNDLED);
-  llama = readLlamaModel(await loadGguf(model.path));
+  llama = readReferenceLlama(await loadGguf(model.path));
 });
 afterAll(() => model.dispose());
 

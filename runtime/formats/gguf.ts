@@ -9,9 +9,16 @@
 // Strings are a u64 byte length and UTF-8 bytes; arrays are a u32 element type, a u64 count and the elements.
 // The reader trusts nothing in the file: every read is bounds-checked and every count is checked against the
 // bytes left before anything is allocated, so a truncated or corrupt file fails with a ModelFormatError.
+//
+// Opening a file reads only its header, metadata and tensor infos (a few MB even for a model of many GB), and
+// checks every tensor's extent against the file's size; a tensor's data is read from the file when asked for.
 
-import { readFile } from "node:fs/promises";
+import { constants as bufferConstants } from "node:buffer";
 import { ModelFormatError } from "../errors.js";
+import { fileSource, memorySource, type ByteSource } from "./file-ranges.js";
+import { DECODABLE_GGML_TYPES, GGML_TYPES, type GgmlTypeName } from "./ggml-types.js";
+
+export { halfToFloat } from "./ggml-types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Metadata values
@@ -56,90 +63,6 @@ export interface GgufArray {
 export type GgufArrayItem = number | bigint | boolean | string | GgufArray;
 
 // ---------------------------------------------------------------------------------------------
-// Tensor types
-
-/** How a ggml tensor type packs its elements; `toFloat32` is absent until the runtime can decode that type. */
-interface GgmlTypeLayout {
-  readonly name: string;
-  /** Elements per block; ne[0] of a tensor must be a multiple of it. */
-  readonly blockSize: number;
-  readonly bytesPerBlock: number;
-  /** Decodes exactly one tensor's bytes (`elementCount` elements) to f32. */
-  readonly toFloat32?: (data: Uint8Array, elementCount: number) => Float32Array;
-}
-
-/** ggml type ids that the runtime refers to by name. */
-export const GgmlType = { F32: 0, F16: 1 } as const;
-
-// Adding support for a type is one decoder function in its entry here.
-const GGML_TYPE_LAYOUTS: ReadonlyMap<number, GgmlTypeLayout> = new Map([
-  [0, { name: "F32", blockSize: 1, bytesPerBlock: 4, toFloat32: decodeF32 }],
-  [1, { name: "F16", blockSize: 1, bytesPerBlock: 2, toFloat32: decodeF16 }],
-  [2, { name: "Q4_0", blockSize: 32, bytesPerBlock: 18 }],
-  [3, { name: "Q4_1", blockSize: 32, bytesPerBlock: 20 }],
-  // 4 and 5 (Q4_2, Q4_3) were removed from ggml.
-  [6, { name: "Q5_0", blockSize: 32, bytesPerBlock: 22 }],
-  [7, { name: "Q5_1", blockSize: 32, bytesPerBlock: 24 }],
-  [8, { name: "Q8_0", blockSize: 32, bytesPerBlock: 34 }],
-  [9, { name: "Q8_1", blockSize: 32, bytesPerBlock: 36 }],
-  [10, { name: "Q2_K", blockSize: 256, bytesPerBlock: 84 }],
-  [11, { name: "Q3_K", blockSize: 256, bytesPerBlock: 110 }],
-  [12, { name: "Q4_K", blockSize: 256, bytesPerBlock: 144 }],
-  [13, { name: "Q5_K", blockSize: 256, bytesPerBlock: 176 }],
-  [14, { name: "Q6_K", blockSize: 256, bytesPerBlock: 210 }],
-  [15, { name: "Q8_K", blockSize: 256, bytesPerBlock: 292 }],
-  [16, { name: "IQ2_XXS", blockSize: 256, bytesPerBlock: 66 }],
-  [17, { name: "IQ2_XS", blockSize: 256, bytesPerBlock: 74 }],
-  [18, { name: "IQ3_XXS", blockSize: 256, bytesPerBlock: 98 }],
-  [19, { name: "IQ1_S", blockSize: 256, bytesPerBlock: 50 }],
-  [20, { name: "IQ4_NL", blockSize: 32, bytesPerBlock: 18 }],
-  [21, { name: "IQ3_S", blockSize: 256, bytesPerBlock: 110 }],
-  [22, { name: "IQ2_S", blockSize: 256, bytesPerBlock: 82 }],
-  [23, { name: "IQ4_XS", blockSize: 256, bytesPerBlock: 136 }],
-  [24, { name: "I8", blockSize: 1, bytesPerBlock: 1 }],
-  [25, { name: "I16", blockSize: 1, bytesPerBlock: 2 }],
-  [26, { name: "I32", blockSize: 1, bytesPerBlock: 4 }],
-  [27, { name: "I64", blockSize: 1, bytesPerBlock: 8 }],
-  [28, { name: "F64", blockSize: 1, bytesPerBlock: 8 }],
-  [29, { name: "IQ1_M", blockSize: 256, bytesPerBlock: 56 }],
-  [30, { name: "BF16", blockSize: 1, bytesPerBlock: 2 }],
-  // 31–33 (Q4_0_4_4, Q4_0_4_8, Q4_0_8_8) were removed from ggml.
-  [34, { name: "TQ1_0", blockSize: 256, bytesPerBlock: 54 }],
-  [35, { name: "TQ2_0", blockSize: 256, bytesPerBlock: 66 }],
-  // 36–38 (IQ4_NL_4_4, IQ4_NL_4_8, IQ4_NL_8_8) were removed from ggml.
-  [39, { name: "MXFP4", blockSize: 32, bytesPerBlock: 17 }],
-]);
-
-const DECODABLE_TYPE_NAMES = [...GGML_TYPE_LAYOUTS.values()]
-  .filter((layout) => layout.toFloat32 !== undefined)
-  .map((layout) => layout.name)
-  .join(", ");
-
-function decodeF32(data: Uint8Array, elementCount: number): Float32Array {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const values = new Float32Array(elementCount);
-  for (let i = 0; i < elementCount; i++) values[i] = view.getFloat32(i * 4, true);
-  return values;
-}
-
-function decodeF16(data: Uint8Array, elementCount: number): Float32Array {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const values = new Float32Array(elementCount);
-  for (let i = 0; i < elementCount; i++) values[i] = halfToFloat(view.getUint16(i * 2, true));
-  return values;
-}
-
-/** IEEE 754 binary16 bits to a number; exact, including signed zeros, subnormals and infinities. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // zero or subnormal: no implicit leading 1
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1024 + fraction) * 2 ** (exponent - 25);
-}
-
-// ---------------------------------------------------------------------------------------------
 // The parsed file
 
 export interface GgufTensorInfo {
@@ -149,7 +72,7 @@ export interface GgufTensorInfo {
   readonly elementCount: number;
   /** ggml type id; see `typeName`. */
   readonly type: number;
-  readonly typeName: string;
+  readonly typeName: GgmlTypeName;
   /** Absolute position of the tensor's first byte in the file (the data section start plus the stored offset). */
   readonly byteOffset: number;
   readonly byteLength: number;
@@ -164,7 +87,7 @@ export class GgufFile {
     readonly tensors: ReadonlyMap<string, GgufTensorInfo>,
     /** Alignment of the data section and of every tensor's offset in it. */
     readonly alignment: number,
-    private readonly bytes: Uint8Array,
+    private readonly source: ByteSource,
     readonly fileName?: string,
   ) {}
 
@@ -201,8 +124,15 @@ export class GgufFile {
     return info;
   }
 
+  /** The tensor types in the file with how many tensors have each, the most common first (ties in file order). */
+  tensorTypeCounts(): Map<GgmlTypeName, number> {
+    const counts = new Map<GgmlTypeName, number>();
+    for (const { typeName } of this.tensors.values()) counts.set(typeName, (counts.get(typeName) ?? 0) + 1);
+    return new Map([...counts].sort(([, a], [, b]) => b - a));
+  }
+
   /**
-   * A copy of the tensor's elements as f32, in ggml order (dims[0] varies fastest).
+   * The tensor's elements decoded to f32, in ggml order (dims[0] varies fastest), read from the file now.
    * With `expectedDims`, a tensor of any other shape is a ModelFormatError.
    */
   tensorF32(name: string, expectedDims?: readonly number[]): Float32Array {
@@ -213,14 +143,33 @@ export class GgufFile {
         this.fileName,
       );
     }
-    const decode = GGML_TYPE_LAYOUTS.get(info.type)?.toFloat32;
+    const type = GGML_TYPES.get(info.type)!; // placeTensor admitted only known types
+    const decode = type.dequantize;
     if (decode === undefined) {
       throw new ModelFormatError(
-        `tensor '${name}' has type ${info.typeName}, which this runtime cannot read yet (supported: ${DECODABLE_TYPE_NAMES})`,
+        `tensor '${name}' has type ${type.name}, which this runtime cannot read yet (supported: ${DECODABLE_GGML_TYPES.join(", ")})`,
         this.fileName,
       );
     }
-    return decode(this.bytes.subarray(info.byteOffset, info.byteOffset + info.byteLength), info.elementCount);
+    if (info.elementCount > MAX_F32_ELEMENTS) {
+      throw new ModelFormatError(
+        `tensor '${name}' has ${info.elementCount} elements, more than the ${MAX_F32_ELEMENTS} that one f32 array can hold`,
+        this.fileName,
+      );
+    }
+    const values = new Float32Array(info.elementCount);
+    // Whole blocks a chunk at a time, so a quantized tensor never has all its raw bytes in memory besides its floats.
+    const blockCount = info.elementCount / type.blockSize;
+    const blocksPerChunk = Math.max(1, Math.floor(TENSOR_CHUNK_BYTES / type.bytesPerBlock));
+    this.source.reading((read) => {
+      for (let block = 0; block < blockCount; block += blocksPerChunk) {
+        const blocks = Math.min(blocksPerChunk, blockCount - block);
+        const start = info.byteOffset + block * type.bytesPerBlock;
+        const bytes = read(start, blocks * type.bytesPerBlock, `tensor '${name}' data`);
+        decode(bytes, values.subarray(block * type.blockSize, (block + blocks) * type.blockSize));
+      }
+    });
+    return values;
   }
 
   private typedValue<T>(key: string, expected: string, convert: (value: GgufValue) => T | undefined): T {
@@ -299,6 +248,10 @@ function describeValue(value: GgufValue): string {
 // Reading
 
 const DEFAULT_ALIGNMENT = 32;
+/** Typed arrays of any element type hold at most this many elements. */
+const MAX_F32_ELEMENTS = bufferConstants.MAX_LENGTH;
+/** How much raw tensor data is read and decoded at a time. */
+const TENSOR_CHUNK_BYTES = 16 * 2 ** 20;
 /** ggml tensors have at most 4 dimensions. */
 const MAX_TENSOR_DIMS = 4;
 /** Real files never nest arrays deeply; the limit keeps a corrupt file from exhausting the stack. */
@@ -322,9 +275,57 @@ const MIN_VALUE_BYTES: Readonly<Record<GgufValueType, number>> = {
   float64: 8,
 };
 
-/** Reads a whole GGUF file from memory. The returned GgufFile keeps `bytes` for tensor data. */
+/** Reads a GGUF file held in memory; the GgufFile reads tensor data from `bytes` when asked for it. */
 export function readGguf(bytes: Uint8Array, fileName?: string): GgufFile {
-  const input = new ByteCursor(bytes, fileName);
+  return openGguf(memorySource(bytes), fileName);
+}
+
+/**
+ * Opens a GGUF file on disk, reading only its header, metadata and tensor infos; tensor data is read when asked for.
+ * An unreadable file is a ModelFormatError like any other unusable model.
+ */
+export async function loadGguf(path: string): Promise<GgufFile> {
+  return openGguf(fileSource(path), path);
+}
+
+/** The first read of a file; real headers are larger only with big vocabularies, and then a few MB. */
+const FIRST_HEADER_READ_BYTES = 2 ** 20;
+/** Far more than any real model's metadata and tensor infos; a header claiming more is corrupt. */
+const MAX_HEADER_BYTES = 2 ** 28;
+
+/**
+ * Parses the header from a prefix of the source, reading a longer prefix (at least double) whenever parsing runs
+ * past the end of the one it has. Every check is against the size of the whole source, never the prefix.
+ */
+function openGguf(source: ByteSource, fileName: string | undefined): GgufFile {
+  const header = source.reading((read) => {
+    let prefixLength = Math.min(FIRST_HEADER_READ_BYTES, source.size);
+    for (;;) {
+      try {
+        return readHeader(new ByteCursor(read(0, prefixLength, "the header"), source.size, fileName));
+      } catch (error) {
+        if (!(error instanceof PrefixTooShort)) throw error;
+        if (error.end > MAX_HEADER_BYTES) {
+          throw new ModelFormatError(
+            `corrupt: ${error.what} ends at byte ${error.end}, but metadata and tensor infos past ${MAX_HEADER_BYTES / 2 ** 20} MiB are not supported`,
+            fileName,
+          );
+        }
+        prefixLength = Math.min(source.size, Math.max(2 * prefixLength, error.end));
+      }
+    }
+  });
+  return new GgufFile(header.version, header.metadata, header.tensors, header.alignment, source, fileName);
+}
+
+interface GgufHeader {
+  readonly version: number;
+  readonly metadata: ReadonlyMap<string, GgufValue>;
+  readonly tensors: ReadonlyMap<string, GgufTensorInfo>;
+  readonly alignment: number;
+}
+
+function readHeader(input: ByteCursor): GgufHeader {
   const version = readHeaderVersion(input);
   const tensorCount = input.count("tensor count", MIN_TENSOR_INFO_BYTES);
   const metadataCount = input.count("metadata count", MIN_METADATA_ENTRY_BYTES);
@@ -347,44 +348,18 @@ export function readGguf(bytes: Uint8Array, fileName?: string): GgufFile {
     if (tensors.has(raw.name)) throw input.error(`corrupt: tensor '${raw.name}' appears twice`);
     tensors.set(raw.name, placeTensor(raw, dataStart, alignment, input));
   }
-  return new GgufFile(version, metadata, tensors, alignment, bytes, fileName);
-}
-
-/** Reads a GGUF file from disk; an unreadable file is a ModelFormatError like any other unusable model. */
-export async function loadGguf(path: string): Promise<GgufFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new ModelFormatError(`cannot read model file: ${describeReadFailure(error)}`, path);
-  }
-  return readGguf(bytes, path);
-}
-
-function describeReadFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
+  return { version, metadata, tensors, alignment };
 }
 
 const GGUF_MAGIC = "GGUF";
 
 function readHeaderVersion(input: ByteCursor): number {
-  const { bytes } = input;
+  const { bytes, fileSize } = input;
   const magic = String.fromCharCode(...bytes.subarray(0, GGUF_MAGIC.length));
   if (magic !== GGUF_MAGIC) {
-    if (bytes.length === 0) throw input.error("not a GGUF file (the file is empty)");
-    if (bytes.length < GGUF_MAGIC.length && GGUF_MAGIC.startsWith(magic)) {
-      throw input.error(`truncated: the file has only ${bytes.length} bytes`);
+    if (fileSize === 0) throw input.error("not a GGUF file (the file is empty)");
+    if (fileSize < GGUF_MAGIC.length && GGUF_MAGIC.startsWith(magic)) {
+      throw input.error(`truncated: the file has only ${fileSize} bytes`);
     }
     throw input.error(`not a GGUF file (magic is '${escapeBytes(magic)}')`);
   }
@@ -411,8 +386,9 @@ function readArray(input: ByteCursor, what: string, nesting: number): GgufArray 
   }
   const elementType = input.valueType(`element type of ${what}`);
   const count = input.count(`element count of ${what}`, MIN_VALUE_BYTES[elementType]);
-  const items: GgufArrayItem[] = new Array(count);
-  for (let i = 0; i < count; i++) items[i] = readArrayItem(input, elementType, `${what}[${i}]`, nesting + 1);
+  // Grown item by item: in a large file, a count that fits the file can still be far more than the header holds.
+  const items: GgufArrayItem[] = [];
+  for (let i = 0; i < count; i++) items.push(readArrayItem(input, elementType, `${what}[${i}]`, nesting + 1));
   return { type: "array", elementType, items };
 }
 
@@ -489,7 +465,7 @@ function readTensorInfo(input: ByteCursor, index: number): RawTensorInfo {
 /** Resolves a tensor's position in the file and checks that its data lies inside it. */
 function placeTensor(raw: RawTensorInfo, dataStart: number, alignment: number, input: ByteCursor): GgufTensorInfo {
   const what = `tensor '${raw.name}'`;
-  const layout = GGML_TYPE_LAYOUTS.get(raw.type);
+  const layout = GGML_TYPES.get(raw.type);
   if (layout === undefined) throw input.error(`corrupt: ${what} has unknown ggml type id ${raw.type}`);
   const rowLength = raw.dims[0] ?? 1n;
   if (rowLength % BigInt(layout.blockSize) !== 0n) {
@@ -507,7 +483,7 @@ function placeTensor(raw: RawTensorInfo, dataStart: number, alignment: number, i
   const byteLength = (elementCount / BigInt(layout.blockSize)) * BigInt(layout.bytesPerBlock);
   const start = BigInt(dataStart) + raw.relativeOffset;
   const end = start + byteLength;
-  if (end > BigInt(input.bytes.length)) throw input.truncated(`${what} data`, end);
+  if (end > BigInt(input.fileSize)) throw input.truncated(`${what} data`, end);
   return {
     name: raw.name,
     dims: raw.dims.map(Number),
@@ -538,7 +514,20 @@ function hexEscape(char: string): string {
   return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`;
 }
 
-/** A read position over the file that turns every out-of-bounds read into a ModelFormatError. */
+/** Thrown while parsing a prefix of the file when the parse needs bytes past it, up to `end`. */
+class PrefixTooShort extends Error {
+  constructor(
+    readonly end: number,
+    readonly what: string,
+  ) {
+    super(`${what} ends at byte ${end}, past the bytes read so far`);
+  }
+}
+
+/**
+ * A read position over a prefix of a file of `fileSize` bytes. A read past the end of the file is a
+ * ModelFormatError; a read inside the file but past the prefix is a PrefixTooShort.
+ */
 class ByteCursor {
   readonly view: DataView;
   offset = 0;
@@ -546,6 +535,7 @@ class ByteCursor {
 
   constructor(
     readonly bytes: Uint8Array,
+    readonly fileSize: number,
     private readonly fileName: string | undefined,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -556,14 +546,15 @@ class ByteCursor {
   }
 
   truncated(what: string, end: number | bigint): ModelFormatError {
-    return this.error(`truncated: ${what} ends at byte ${end} but the file has ${this.bytes.length} bytes`);
+    return this.error(`truncated: ${what} ends at byte ${end} but the file has ${this.fileSize} bytes`);
   }
 
   /** Claims the next `byteCount` bytes and returns where they start. */
   advance(byteCount: number, what: string): number {
     const start = this.offset;
     const end = start + byteCount;
-    if (end > this.bytes.length) throw this.truncated(what, end);
+    if (end > this.fileSize) throw this.truncated(what, end);
+    if (end > this.bytes.length) throw new PrefixTooShort(end, what);
     this.offset = end;
     return start;
   }
@@ -583,7 +574,7 @@ class ByteCursor {
   /** A u64 count of items of at least `minBytesEach` bytes, rejected unless that many could fit in the rest of the file. */
   count(what: string, minBytesEach: number): number {
     const count = this.u64(what);
-    const remaining = this.bytes.length - this.offset;
+    const remaining = this.fileSize - this.offset;
     const needed = count * BigInt(minBytesEach);
     if (needed > BigInt(remaining)) {
       throw this.error(
@@ -602,7 +593,7 @@ class ByteCursor {
 
   string(what: string): string {
     const length = this.u64(`length of ${what}`);
-    if (length > BigInt(this.bytes.length - this.offset)) throw this.truncated(what, BigInt(this.offset) + length);
+    if (length > BigInt(this.fileSize - this.offset)) throw this.truncated(what, BigInt(this.offset) + length);
     const start = this.advance(Number(length), what);
     return ByteCursor.utf8.decode(this.bytes.subarray(start, this.offset));
   }

@@ -12,7 +12,15 @@
 
 import { ModelFormatError } from "../errors.js";
 import type { GgufFile } from "../formats/gguf.js";
-import type { CharSpan, DecodeOptions, EncodeOptions, Encoding, Tokenizer } from "./tokenizer.js";
+import type { CharSpan, EncodeOptions, Encoding, Tokenizer } from "./tokenizer.js";
+
+export interface DecodeOptions {
+  /**
+   * Whether `ids` start a sequence, so that the space the encoder's prefix added is removed again (default true).
+   * Pass false when decoding a continuation, such as newly generated tokens.
+   */
+  fromSequenceStart?: boolean;
+}
 
 /** GGUF token types (the numbering is SentencePiece's). */
 const TokenType = { Normal: 1, Unknown: 2, Control: 3, UserDefined: 4, Unused: 5, Byte: 6 } as const;

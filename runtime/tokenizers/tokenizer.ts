@@ -19,14 +19,6 @@ export interface EncodeOptions {
   addBos?: boolean;
 }
 
-export interface DecodeOptions {
-  /**
-   * Whether `ids` start a sequence, so that the space the encoder's prefix added is removed again (default true).
-   * Pass false when decoding a continuation, such as newly generated tokens.
-   */
-  fromSequenceStart?: boolean;
-}
-
 export interface Tokenizer {
   readonly vocabSize: number;
   /** The id a sequence starts with when `addBos`; models without one (GPT-2) have none. */
@@ -39,7 +31,8 @@ export interface Tokenizer {
   encode(text: string, options?: EncodeOptions): number[];
   /** Like `encode`, with the span of `text` that each token covers. */
   encodeWithSpans(text: string, options?: EncodeOptions): Encoding;
-  decode(ids: readonly number[], options?: DecodeOptions): string;
+  /** The text of `ids`; special tokens (BOS, EOS) stand for no text. */
+  decode(ids: readonly number[]): string;
   /** The text that `tokens` add after `promptTokens`, as it reads in the whole sequence. */
   decodeContinuation(promptTokens: readonly number[], tokens: readonly number[], promptText?: string): string;
   /** The vocabulary's piece for `id`, as the tokenizer file spells it ("▁Once", "Ġthe", "<s>"). */

@@ -1,17 +1,24 @@
-// Writes GGUF files (versions 2 and 3) for tests: any metadata, and f32, f16 or raw tensors of any ggml type.
-// Written independently of runtime/gguf.ts's reading code; it shares only the type ids and value types.
+// Writes GGUF files (versions 2 and 3) for tests: any metadata, and tensors from f32 values (stored as f32, f16,
+// bf16 or any type that ggml-quantize.ts quantizes to) or from raw bytes of any ggml type.
+// Written independently of runtime/formats/gguf.ts's reading code; it shares only the type ids and value types.
 
 import {
   GGUF_VALUE_TYPES,
-  GgmlType,
   type GgufArray,
   type GgufArrayItem,
   type GgufValue,
   type GgufValueType,
 } from "../../runtime/formats/gguf.js";
+import { GgmlType } from "../../runtime/formats/ggml-types.js";
+import { floatToHalfBits, quantize, type QuantizedTypeName } from "./ggml-quantize.js";
+
+export { floatToHalfBits } from "./ggml-quantize.js";
+
+/** The types a tensor can be written as from values; quantized ones need ne[0] a multiple of their block size. */
+export type GgufValuesType = "F32" | "F16" | "BF16" | QuantizedTypeName;
 
 export type GgufTensorSpec =
-  | { name: string; dims: readonly number[]; type: "F32" | "F16"; values: ArrayLike<number> }
+  | { name: string; dims: readonly number[]; type: GgufValuesType; values: ArrayLike<number> }
   /** Already-encoded data of any ggml type id, written as given. */
   | { name: string; dims: readonly number[]; type: number; bytes: Uint8Array };
 
@@ -109,13 +116,18 @@ function writeItem(out: ByteSink, type: GgufValueType, item: GgufArrayItem): voi
 function encodeTensor(spec: GgufTensorSpec): { name: string; dims: readonly number[]; type: number; data: Uint8Array } {
   const { name, dims } = spec;
   if ("bytes" in spec) return { name, dims, type: spec.type, data: spec.bytes };
-  const { values } = spec;
+  return { name, dims, type: GgmlType[spec.type], data: encodeValues(spec.type, spec.values) };
+}
+
+function encodeValues(type: GgufValuesType, values: ArrayLike<number>): Uint8Array {
+  if (type !== "F32" && type !== "F16" && type !== "BF16") return quantize(type, values);
   const out = new ByteSink();
   for (let i = 0; i < values.length; i++) {
-    if (spec.type === "F32") out.view(4).setFloat32(0, values[i]!, true);
-    else out.view(2).setUint16(0, floatToHalfBits(values[i]!), true);
+    if (type === "F32") out.view(4).setFloat32(0, values[i]!, true);
+    else if (type === "F16") out.view(2).setUint16(0, floatToHalfBits(values[i]!), true);
+    else out.view(2).setUint16(0, floatToBfloat16Bits(values[i]!), true);
   }
-  return { name, dims, type: GgmlType[spec.type], data: out.finish() };
+  return out.finish();
 }
 
 function alignUp(offset: number, alignment: number): number {
@@ -124,25 +136,13 @@ function alignUp(offset: number, alignment: number): number {
 
 const float32Bits = new DataView(new ArrayBuffer(4));
 
-/** The binary16 nearest to `value` (ties to even), via its float32 rounding; overflow gives ±Infinity. */
-export function floatToHalfBits(value: number): number {
+/** The bfloat16 nearest to `value` (ties to even) via its float32 rounding: the float32's high 16 bits, rounded. */
+export function floatToBfloat16Bits(value: number): number {
   float32Bits.setFloat32(0, value);
   const bits = float32Bits.getUint32(0);
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa === 0 ? 0 : 0x200); // infinity, or a quiet NaN
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 0x1f) return sign | 0x7c00;
-  // Normal halves drop 13 mantissa bits; subnormal ones also shift the implicit leading 1 into the mantissa.
-  const significand = halfExponent > 0 ? mantissa : mantissa | 0x800000;
-  const droppedBits = halfExponent > 0 ? 13 : 14 - halfExponent;
-  if (droppedBits > 24) return sign; // below half the smallest subnormal
-  let half = (halfExponent > 0 ? halfExponent << 10 : 0) | (significand >>> droppedBits);
-  const remainder = significand & ((1 << droppedBits) - 1);
-  const halfway = 1 << (droppedBits - 1);
-  if (remainder > halfway || (remainder === halfway && (half & 1) === 1)) half++; // a carry correctly bumps the exponent
-  return sign | half;
+  if ((bits & 0x7fffffff) > 0x7f800000) return (bits >>> 16) | 0x40; // a NaN stays a (quiet) NaN
+  const rounded = bits + 0x7fff + ((bits >>> 16) & 1); // a carry correctly bumps the exponent, up to infinity
+  return (rounded >>> 16) & 0xffff;
 }
 
 /** A growable little-endian byte buffer; tests also use it to hand-craft malformed files. */

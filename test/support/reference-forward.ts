@@ -1,8 +1,105 @@
 // A slow, obviously correct llama forward pass: plain loops over Float64Arrays, no cache, no ONNX.
-// Tests hold the ONNX runtime to it. It follows the textbook definition position by position.
+// Tests hold the ONNX runtime to it. It follows the textbook definition position by position, on weights as a
+// llama GGUF stores them (q/k rows permuted for RoPE over adjacent pairs); hooks see q and k in HF's order
+// (halves), as the runtime's sites give them.
 
-import type { LlamaModel } from "../../runtime/llama.js";
+import type { GgufFile } from "../../runtime/formats/gguf.js";
 import type { ActivationSite } from "../../runtime/sites.js";
+
+export interface LlamaConfig {
+  nLayers: number;
+  dModel: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  dFF: number;
+  vocabSize: number;
+  rmsEps: number;
+  ropeTheta: number;
+}
+
+/** Row-major [out][in] matrices, as GGUF stores them. */
+export interface LlamaLayerWeights {
+  attnNorm: Float32Array;
+  wq: Float32Array;
+  wk: Float32Array;
+  wv: Float32Array;
+  wo: Float32Array;
+  ffnNorm: Float32Array;
+  wGate: Float32Array;
+  wUp: Float32Array;
+  wDown: Float32Array;
+}
+
+export interface LlamaModel {
+  config: LlamaConfig;
+  weights: { tokenEmbedding: Float32Array; layers: LlamaLayerWeights[]; outputNorm: Float32Array; output: Float32Array };
+}
+
+/** Reads a llama GGUF's weights for the reference, independently of the runtime's architecture code. */
+export function readReferenceLlama(gguf: GgufFile): LlamaModel {
+  const n = (key: string) => gguf.getNumber(`llama.${key}`);
+  const dModel = n("embedding_length");
+  const nHeads = n("attention.head_count");
+  const nKvHeads = gguf.has("llama.attention.head_count_kv") ? n("attention.head_count_kv") : nHeads;
+  const embedding = gguf.tensorInfo("token_embd.weight");
+  const config: LlamaConfig = {
+    nLayers: n("block_count"),
+    dModel,
+    nHeads,
+    nKvHeads,
+    headDim: dModel / nHeads,
+    dFF: n("feed_forward_length"),
+    vocabSize: embedding.dims[1]!,
+    rmsEps: n("attention.layer_norm_rms_epsilon"),
+    ropeTheta: gguf.has("llama.rope.freq_base") ? n("rope.freq_base") : 10000,
+  };
+  const t = (name: string) => gguf.tensorF32(name);
+  const layers = Array.from({ length: config.nLayers }, (_, l): LlamaLayerWeights => {
+    const p = `blk.${l}.`;
+    return {
+      attnNorm: t(`${p}attn_norm.weight`),
+      wq: t(`${p}attn_q.weight`),
+      wk: t(`${p}attn_k.weight`),
+      wv: t(`${p}attn_v.weight`),
+      wo: t(`${p}attn_output.weight`),
+      ffnNorm: t(`${p}ffn_norm.weight`),
+      wGate: t(`${p}ffn_gate.weight`),
+      wUp: t(`${p}ffn_up.weight`),
+      wDown: t(`${p}ffn_down.weight`),
+    };
+  });
+  const tokenEmbedding = t("token_embd.weight");
+  return {
+    config,
+    weights: {
+      tokenEmbedding,
+      layers,
+      outputNorm: t("output_norm.weight"),
+      output: gguf.tensors.has("output.weight") ? t("output.weight") : tokenEmbedding,
+    },
+  };
+}
+
+/**
+ * Hooks a q or k vector in HF's order: GGUF dimension 2i + j of a head is HF dimension i + (headDim/2)·j.
+ * Converts to HF order, calls the hook, and converts back.
+ */
+function inHalvesOrder(x: Float64Array, headDim: number, hook: (halves: Float64Array) => void): void {
+  const half = headDim / 2;
+  const halves = new Float64Array(x.length);
+  for (let base = 0; base < x.length; base += headDim) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) halves[base + i + half * j] = x[base + 2 * i + j]!;
+    }
+  }
+  hook(halves);
+  for (let base = 0; base < x.length; base += headDim) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) x[base + 2 * i + j] = halves[base + i + half * j]!;
+    }
+  }
+}
 
 /** Called with each site's activation at each position; may change it in place (an intervention). */
 export type ReferenceHook = (site: ActivationSite, position: number, x: Float64Array) => void;
@@ -45,7 +142,8 @@ const add = (a: Vec, b: Vec): Vec => a.map((v, i) => v + b[i]!);
 export function referenceLogits(model: LlamaModel, tokens: readonly number[], hook: ReferenceHook = () => {}): Float64Array[] {
   const { config: c, weights: w } = model;
   const at = (site: ActivationSite["site"], layer: number) => (x: Vec, position: number) => {
-    hook({ site, layer }, position, x);
+    if (site === "q" || site === "k") inHalvesOrder(x, c.headDim, (halves) => hook({ site, layer }, position, halves));
+    else hook({ site, layer }, position, x);
     return x;
   };
   const kvWidth = c.nKvHeads * c.headDim;

@@ -1,0 +1,314 @@
+// ggml's tensor types, like ggml's own type-traits table: each type's name and id, how many elements one block
+// holds and how many bytes it takes, and for the types the runtime reads, a decoder to f32.
+//
+// Block layouts follow ggml-common.h's block_* structs and the decoders follow ggml-quants.c's reference
+// dequantize_row_* functions formula for formula, so a tensor decodes to the very floats llama.cpp computes.
+// Each formula multiplies small integers by fp16 scales, which is exact in float64; the single rounding when
+// the result is stored into a Float32Array is the one rounding that C's float arithmetic does.
+//
+// The decoders run over hundreds of megabytes: they index bytes directly, write into a caller's Float32Array
+// and allocate nothing per element or per block.
+
+/** Decodes whole blocks: `target.length / blockSize` elements from the blocks at the start of `source`. */
+export type Dequantizer = (source: Uint8Array, target: Float32Array) => void;
+
+export interface GgmlTypeTraits {
+  /** The type's id in GGUF tensor infos. */
+  readonly id: number;
+  readonly name: GgmlTypeName;
+  /** Elements per block; ne[0] of a tensor must be a multiple of it. */
+  readonly blockSize: number;
+  readonly bytesPerBlock: number;
+  /** Absent for the types the runtime cannot decode. */
+  readonly dequantize?: Dequantizer;
+}
+
+/** Every ggml type id by name; gaps are ids ggml has removed. */
+export const GgmlType = {
+  F32: 0,
+  F16: 1,
+  Q4_0: 2,
+  Q4_1: 3,
+  Q5_0: 6,
+  Q5_1: 7,
+  Q8_0: 8,
+  Q8_1: 9,
+  Q2_K: 10,
+  Q3_K: 11,
+  Q4_K: 12,
+  Q5_K: 13,
+  Q6_K: 14,
+  Q8_K: 15,
+  IQ2_XXS: 16,
+  IQ2_XS: 17,
+  IQ3_XXS: 18,
+  IQ1_S: 19,
+  IQ4_NL: 20,
+  IQ3_S: 21,
+  IQ2_S: 22,
+  IQ4_XS: 23,
+  I8: 24,
+  I16: 25,
+  I32: 26,
+  I64: 27,
+  F64: 28,
+  IQ1_M: 29,
+  BF16: 30,
+  TQ1_0: 34,
+  TQ2_0: 35,
+  MXFP4: 39,
+  NVFP4: 40,
+  Q1_0: 41,
+  Q2_0: 42,
+} as const;
+
+export type GgmlTypeName = keyof typeof GgmlType;
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+/** IEEE 754 binary16 bits to a number; exact, including signed zeros, subnormals and infinities. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero or subnormal: no implicit leading 1
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);
+}
+
+const bfloat16Scratch = new Uint32Array(1);
+const bfloat16ScratchAsFloat = new Float32Array(bfloat16Scratch.buffer);
+
+/** bfloat16 bits to a number: they are the high half of a float32's bits. */
+export function bfloat16ToFloat(bits: number): number {
+  bfloat16Scratch[0] = (bits & 0xffff) << 16;
+  return bfloat16ScratchAsFloat[0]!;
+}
+
+/** Every binary16 decoded once, so the decoders turn an fp16 into a number with one lookup. */
+const HALF_TO_FLOAT = Float32Array.from({ length: 0x10000 }, (_, bits) => halfToFloat(bits));
+
+function halfAt(bytes: Uint8Array, at: number): number {
+  return HALF_TO_FLOAT[bytes[at]! | (bytes[at + 1]! << 8)]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoders
+
+// F32 and BF16 write bit patterns through a Uint32Array over the target, which keeps every bit (NaN payloads
+// included) and, because both views share the host's byte order, works on any host.
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+function dequantizeF32(source: Uint8Array, target: Float32Array): void {
+  // On a little-endian host (all but a few) the file's bytes already are the floats: copying them is several
+  // times faster than assembling each one.
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(source.subarray(0, target.byteLength));
+    return;
+  }
+  const bits = new Uint32Array(target.buffer, target.byteOffset, target.length);
+  for (let i = 0, at = 0; i < bits.length; i++, at += 4) {
+    bits[i] = source[at]! | (source[at + 1]! << 8) | (source[at + 2]! << 16) | (source[at + 3]! << 24);
+  }
+}
+
+function dequantizeBF16(source: Uint8Array, target: Float32Array): void {
+  const bits = new Uint32Array(target.buffer, target.byteOffset, target.length);
+  for (let i = 0, at = 0; i < bits.length; i++, at += 2) bits[i] = (source[at]! | (source[at + 1]! << 8)) << 16;
+}
+
+function dequantizeF16(source: Uint8Array, target: Float32Array): void {
+  for (let i = 0, at = 0; i < target.length; i++, at += 2) target[i] = halfAt(source, at);
+}
+
+/** block_q8_0: fp16 d, then 32 int8 quants; x = q·d. */
+function dequantizeQ8_0(source: Uint8Array, target: Float32Array): void {
+  for (let out = 0, at = 0; out < target.length; at += 34) {
+    const d = halfAt(source, at);
+    for (let j = 0; j < 32; j++) target[out++] = ((source[at + 2 + j]! << 24) >> 24) * d;
+  }
+}
+
+/**
+ * Q4_0, Q4_1, Q5_0 and Q5_1 share one 32-element layout: fp16 d; for the _1 types an fp16 min m; for the Q5
+ * types a little-endian u32 whose bit j is the fifth bit of quant j; then 16 bytes whose low nibbles are quants
+ * 0–15 and high nibbles quants 16–31. The _0 types are signed, x = (q − offset)·d; the _1 types x = q·d + m.
+ */
+function legacyDequantizer(withMin: boolean, fifthBits: boolean): Dequantizer {
+  const quantsAt = 2 + (withMin ? 2 : 0) + (fifthBits ? 4 : 0);
+  const bytesPerBlock = quantsAt + 16;
+  const offset = fifthBits ? 16 : 8;
+  return (source, target) => {
+    for (let out = 0, at = 0; out < target.length; out += 32, at += bytesPerBlock) {
+      const d = halfAt(source, at);
+      const m = withMin ? halfAt(source, at + 2) : 0;
+      const highBits = fifthBits
+        ? source[at + quantsAt - 4]! |
+          (source[at + quantsAt - 3]! << 8) |
+          (source[at + quantsAt - 2]! << 16) |
+          (source[at + quantsAt - 1]! << 24)
+        : 0;
+      for (let j = 0; j < 16; j++) {
+        const byte = source[at + quantsAt + j]!;
+        const q0 = (byte & 0x0f) | (((highBits >>> j) & 1) << 4);
+        const q1 = (byte >> 4) | (((highBits >>> (j + 16)) & 1) << 4);
+        target[out + j] = withMin ? q0 * d + m : (q0 - offset) * d;
+        target[out + j + 16] = withMin ? q1 * d + m : (q1 - offset) * d;
+      }
+    }
+  };
+}
+
+/**
+ * The 12 scale bytes of Q4_K and Q5_K hold eight 6-bit scales and eight 6-bit mins (ggml's get_scale_min_k4):
+ * for sub-blocks 0–3 the low 6 bits of bytes j and j + 4; for 4–7 a nibble of byte j + 4 topped by the
+ * 2 high bits of byte j − 4 (scale) or byte j (min).
+ */
+function kScale(bytes: Uint8Array, scalesAt: number, j: number): number {
+  return j < 4 ? bytes[scalesAt + j]! & 63 : (bytes[scalesAt + j + 4]! & 0x0f) | ((bytes[scalesAt + j - 4]! >> 6) << 4);
+}
+
+function kMin(bytes: Uint8Array, scalesAt: number, j: number): number {
+  return j < 4 ? bytes[scalesAt + j + 4]! & 63 : (bytes[scalesAt + j + 4]! >> 4) | ((bytes[scalesAt + j]! >> 6) << 4);
+}
+
+/**
+ * block_q4_K and block_q5_K: fp16 d and dmin, 12 scale bytes, for Q5_K 32 bytes of fifth bits, then 128 bytes
+ * of nibbles. 256 elements in 8 sub-blocks of 32, each with x = (d·scale)·q − dmin·min. Quant bytes 32c..32c+31
+ * hold sub-block 2c in their low nibbles and 2c + 1 in their high ones; for Q5_K, bit j of fifth-bit byte l is
+ * the fifth bit of element l of sub-block j.
+ */
+function kQuantWithMinsDequantizer(fifthBits: boolean): Dequantizer {
+  const highBitsAt = 16;
+  const quantsAt = fifthBits ? 48 : 16;
+  const bytesPerBlock = quantsAt + 128;
+  return (source, target) => {
+    for (let out = 0, at = 0; out < target.length; out += 256, at += bytesPerBlock) {
+      const d = halfAt(source, at);
+      const dmin = halfAt(source, at + 2);
+      for (let j = 0; j < 8; j++) {
+        const scale = d * kScale(source, at + 4, j);
+        const min = dmin * kMin(source, at + 4, j);
+        const shift = (j & 1) * 4;
+        const quants = at + quantsAt + (j >> 1) * 32;
+        const first = out + j * 32;
+        for (let l = 0; l < 32; l++) {
+          let q = (source[quants + l]! >> shift) & 0x0f;
+          if (fifthBits) q |= ((source[at + highBitsAt + l]! >> j) & 1) << 4;
+          target[first + l] = scale * q - min;
+        }
+      }
+    }
+  };
+}
+
+/**
+ * block_q6_K: 128 bytes of low nibbles (ql), 64 bytes of 2-bit high parts (qh), 16 int8 scales, fp16 d.
+ * 256 elements in two halves of 128; in half h, element 32g + l (g = 0..3) takes its low nibble from
+ * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l], and the
+ * scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32).
+ */
+function dequantizeQ6_K(source: Uint8Array, target: Float32Array): void {
+  for (let out = 0, at = 0; out < target.length; out += 256, at += 210) {
+    const d = halfAt(source, at + 208);
+    for (let half = 0; half < 2; half++) {
+      const ql = at + half * 64;
+      const qh = at + 128 + half * 32;
+      const scales = at + 192 + half * 8;
+      const first = out + half * 128;
+      for (let sub = 0; sub < 2; sub++) {
+        const scale0 = d * ((source[scales + sub]! << 24) >> 24);
+        const scale1 = d * ((source[scales + sub + 2]! << 24) >> 24);
+        const scale2 = d * ((source[scales + sub + 4]! << 24) >> 24);
+        const scale3 = d * ((source[scales + sub + 6]! << 24) >> 24);
+        for (let l = sub * 16; l < sub * 16 + 16; l++) {
+          const low = source[ql + l]!;
+          const lowNext = source[ql + l + 32]!;
+          const high = source[qh + l]!;
+          target[first + l] = scale0 * (((low & 0x0f) | ((high & 3) << 4)) - 32);
+          target[first + l + 32] = scale1 * (((lowNext & 0x0f) | (((high >> 2) & 3) << 4)) - 32);
+          target[first + l + 64] = scale2 * (((low >> 4) | (((high >> 4) & 3) << 4)) - 32);
+          target[first + l + 96] = scale3 * (((lowNext >> 4) | (((high >> 6) & 3) << 4)) - 32);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+interface Layout {
+  readonly blockSize: number;
+  readonly bytesPerBlock: number;
+  readonly dequantize?: Dequantizer;
+}
+
+// Supporting another type is one decoder in its entry here.
+const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
+  F32: { blockSize: 1, bytesPerBlock: 4, dequantize: dequantizeF32 },
+  F16: { blockSize: 1, bytesPerBlock: 2, dequantize: dequantizeF16 },
+  Q4_0: { blockSize: 32, bytesPerBlock: 18, dequantize: legacyDequantizer(false, false) },
+  Q4_1: { blockSize: 32, bytesPerBlock: 20, dequantize: legacyDequantizer(true, false) },
+  Q5_0: { blockSize: 32, bytesPerBlock: 22, dequantize: legacyDequantizer(false, true) },
+  Q5_1: { blockSize: 32, bytesPerBlock: 24, dequantize: legacyDequantizer(true, true) },
+  Q8_0: { blockSize: 32, bytesPerBlock: 34, dequantize: dequantizeQ8_0 },
+  Q8_1: { blockSize: 32, bytesPerBlock: 36 },
+  Q2_K: { blockSize: 256, bytesPerBlock: 84 },
+  Q3_K: { blockSize: 256, bytesPerBlock: 110 },
+  Q4_K: { blockSize: 256, bytesPerBlock: 144, dequantize: kQuantWithMinsDequantizer(false) },
+  Q5_K: { blockSize: 256, bytesPerBlock: 176, dequantize: kQuantWithMinsDequantizer(true) },
+  Q6_K: { blockSize: 256, bytesPerBlock: 210, dequantize: dequantizeQ6_K },
+  Q8_K: { blockSize: 256, bytesPerBlock: 292 },
+  IQ2_XXS: { blockSize: 256, bytesPerBlock: 66 },
+  IQ2_XS: { blockSize: 256, bytesPerBlock: 74 },
+  IQ3_XXS: { blockSize: 256, bytesPerBlock: 98 },
+  IQ1_S: { blockSize: 256, bytesPerBlock: 50 },
+  IQ4_NL: { blockSize: 32, bytesPerBlock: 18 },
+  IQ3_S: { blockSize: 256, bytesPerBlock: 110 },
+  IQ2_S: { blockSize: 256, bytesPerBlock: 82 },
+  IQ4_XS: { blockSize: 256, bytesPerBlock: 136 },
+  I8: { blockSize: 1, bytesPerBlock: 1 },
+  I16: { blockSize: 1, bytesPerBlock: 2 },
+  I32: { blockSize: 1, bytesPerBlock: 4 },
+  I64: { blockSize: 1, bytesPerBlock: 8 },
+  F64: { blockSize: 1, bytesPerBlock: 8 },
+  IQ1_M: { blockSize: 256, bytesPerBlock: 56 },
+  BF16: { blockSize: 1, bytesPerBlock: 2, dequantize: dequantizeBF16 },
+  TQ1_0: { blockSize: 256, bytesPerBlock: 54 },
+  TQ2_0: { blockSize: 256, bytesPerBlock: 66 },
+  MXFP4: { blockSize: 32, bytesPerBlock: 17 },
+  NVFP4: { blockSize: 64, bytesPerBlock: 36 },
+  Q1_0: { blockSize: 128, bytesPerBlock: 18 },
+  Q2_0: { blockSize: 64, bytesPerBlock: 18 },
+};
+
+/** Every known type by id. */
+export const GGML_TYPES: ReadonlyMap<number, GgmlTypeTraits> = new Map(
+  (Object.keys(GgmlType) as GgmlTypeName[]).map((name) => [
+    GgmlType[name],
+    { id: GgmlType[name], name, ...LAYOUTS[name] },
+  ]),
+);
+
+export function ggmlTypeTraits(name: GgmlTypeName): GgmlTypeTraits {
+  return GGML_TYPES.get(GgmlType[name])!;
+}
+
+/** The names of the types the runtime can decode, in id order, for messages about the others. */
+export const DECODABLE_GGML_TYPES: readonly GgmlTypeName[] = [...GGML_TYPES.values()]
+  .filter((type) => type.dequantize !== undefined)
+  .map((type) => type.name);
+
+/** Decodes `elementCount` elements of `type` from `bytes`, which must hold exactly their blocks. */
+export function dequantize(type: GgmlTypeTraits, bytes: Uint8Array, elementCount: number): Float32Array {
+  if (type.dequantize === undefined) throw new Error(`ggml type ${type.name} cannot be decoded`);
+  if (elementCount % type.blockSize !== 0 || bytes.length !== (elementCount / type.blockSize) * type.bytesPerBlock) {
+    throw new Error(`${bytes.length} bytes are not ${elementCount} elements of ggml type ${type.name}`);
+  }
+  const values = new Float32Array(elementCount);
+  type.dequantize(bytes, values);
+  return values;
+}
