@@ -32,14 +32,28 @@ export interface ModelSession {
 }
 
 export class Model {
-  private current: Promise<ModelSession> | undefined;
-  private weights: TransformerWeights | undefined;
-  private store: WeightStore | undefined;
+  private current: ModelSession | undefined;
+  /** Sessions a wider one replaced. A run that began on one may still be using it, so they live as long as the model. */
+  private readonly retired: ModelSession[] = [];
+  /** session() requests, one at a time, so that concurrent requests build one union rather than racing. */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly opened: OpenedModel) {}
+  private constructor(
+    private readonly opened: OpenedModel,
+    private readonly store: WeightStore,
+    private readonly weights: TransformerWeights,
+  ) {}
 
+  /** Opens the model and reads every weight once, into the store that all its sessions map. */
   static async load(ref: ModelRef, baseDir: string = process.cwd()): Promise<Model> {
-    return new Model(await openModel(ref, baseDir));
+    const opened = await openModel(ref, baseDir);
+    const store = new WeightStore();
+    try {
+      return new Model(opened, store, opened.readWeights(store));
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   }
 
   get path(): string {
@@ -56,15 +70,21 @@ export class Model {
 
   /** Bytes of weights this model has read into its store: each weight once, however many sessions it builds. */
   get storedWeightBytes(): number {
-    return this.store?.byteLength ?? 0;
+    return this.store.byteLength;
   }
 
   /**
    * A session with at least these slots and captures, and exactly these hooks (a hook splits the graph, so
    * one that is not asked for would cost a run).
    */
-  async session(sites: GraphSites = NO_SITES): Promise<ModelSession> {
-    const existing = this.current && (await this.current.catch(() => undefined));
+  session(sites: GraphSites = NO_SITES): Promise<ModelSession> {
+    const next = this.queue.then(() => this.sessionFor(sites));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async sessionFor(sites: GraphSites): Promise<ModelSession> {
+    const existing = this.current;
     if (
       existing &&
       covers(existing.sites.slots, sites.slots) &&
@@ -80,22 +100,10 @@ export class Model {
           hooks: sites.hooks ?? [],
         }
       : sites;
-    const building = this.build(wanted);
-    this.current = building;
-    const built = await building.catch((error: unknown) => {
-      // A graph that failed to build is not kept: the next request tries again.
-      if (this.current === building) this.current = undefined;
-      throw error;
-    });
-    await existing?.runner.dispose();
-    return built;
-  }
-
-  private async build(sites: GraphSites): Promise<ModelSession> {
-    if (!this.store) this.store = new WeightStore();
-    this.weights ??= this.opened.readWeights(this.store);
-    const runner = await GraphRunner.create(buildTransformerGraph(this.config, this.weights, sites), this.store.dir);
-    return { runner, sites };
+    const runner = await GraphRunner.create(buildTransformerGraph(this.config, this.weights, wanted), this.store.dir);
+    if (existing) this.retired.push(existing);
+    this.current = { runner, sites: wanted };
+    return this.current;
   }
 
   checkSequenceFits(promptLength: number, maxNewTokens: number): void {
@@ -108,12 +116,10 @@ export class Model {
   }
 
   async dispose(): Promise<void> {
-    const current = this.current;
+    await this.queue;
+    const sessions = [...this.retired.splice(0), ...(this.current ? [this.current] : [])];
     this.current = undefined;
-    const session = current && (await current.catch(() => undefined));
-    await session?.runner.dispose();
-    this.store?.close();
-    this.store = undefined;
-    this.weights = undefined;
+    await Promise.all(sessions.map((session) => session.runner.dispose()));
+    this.store.close();
   }
 }

@@ -119,10 +119,13 @@ describe("unusable random models", () => {
     return { error, file };
   }
 
-  it("rejects an architecture other than llama", async () => {
-    const { error, file } = await loadError({ architecture: "gpt2" });
+  it("rejects an architecture it does not know, listing those it does", async () => {
+    const { error, file } = await loadError({ architecture: "mamba" });
     expect(error).toBeInstanceOf(ModelFormatError);
-    expect(error).toMatchObject({ message: "architecture 'gpt2' is not supported yet (supported: llama)", file });
+    expect(error).toMatchObject({
+      message: "architecture 'mamba' is not supported; supported in GGUF files: gpt2, llama, qwen2",
+      file,
+    });
   });
 
   it("names a missing tensor", async () => {
@@ -141,19 +144,19 @@ describe("unusable random models", () => {
     expect(error).toMatchObject({ name: "ModelFormatError", message: "scaled rotary embeddings (linear) are not supported yet" });
   });
 
-  it("rejects a tokenizer whose vocabulary does not match the embedding", async () => {
+  it("rejects a tokenizer with tokens the embedding has no row for", async () => {
     const { vocab } = randomLlamaGguf();
-    const shorter = vocab.slice(0, -1);
+    const longer = [...vocab, "▁extra"];
     const { error } = await loadError({
       metadata: {
-        "tokenizer.ggml.tokens": gv.array("string", shorter),
-        "tokenizer.ggml.scores": gv.array("float32", shorter.map(() => 0)),
-        "tokenizer.ggml.token_type": gv.array("int32", shorter.map((_, id) => (id < 3 ? 3 : id < 259 ? 6 : 1))),
+        "tokenizer.ggml.tokens": gv.array("string", longer),
+        "tokenizer.ggml.scores": gv.array("float32", longer.map(() => 0)),
+        "tokenizer.ggml.token_type": gv.array("int32", longer.map((_, id) => (id < 3 ? 3 : id < 259 ? 6 : 1))),
       },
     });
     expect(error).toMatchObject({
       name: "ModelFormatError",
-      message: `the tokenizer has ${shorter.length} tokens but the embedding has ${vocab.length} rows`,
+      message: `the tokenizer has ${longer.length} tokens but the embedding has ${vocab.length} rows`,
     });
   });
 });

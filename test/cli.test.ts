@@ -106,7 +106,7 @@ describe("bad input", () => {
 
   it("an unknown bundled model", async () => {
     const f = await file("unknown-model.ptch", 'model "stories9000"\nprompt p = "x"\ngenerate 1 from p\n');
-    expectCleanFailure(await ptch(["run", f]), "unknown model 'stories9000'", "stories260K");
+    expectCleanFailure(await ptch(["run", f]), "cannot find model 'stories9000'", "not a bundled model (stories260K)", "ptch never downloads");
   });
 
   it("a missing .ptch file", async () => {

@@ -565,7 +565,7 @@ describe("intervention checks", () => {
       "an unknown site nothing is close to",
       "zero embed[L=1] in b",
       "PTCH2004 4:6",
-      "unknown site 'embed'; the sites are resid, resid_pre, resid_post, attn_out, resid_mid, mlp_out, mlp_hidden, z, q, k and v",
+      "unknown site 'embed'; the sites are resid, resid_pre, resid_post, attn_out, resid_mid, mlp_out, mlp_hidden, mlp_post, z, q, k and v",
     ],
     [
       "an unknown selector",

@@ -222,11 +222,12 @@ describe("tensor data", () => {
 
   it("names the type of tensors it cannot decode yet", () => {
     const gguf = readGguf(
-      writeGguf({ tensors: [{ name: "blk.0.attn_q.weight", dims: [32, 2], type: 8, bytes: new Uint8Array(2 * 34) }] }),
+      writeGguf({ tensors: [{ name: "blk.0.attn_q.weight", dims: [256, 2], type: 10, bytes: new Uint8Array(2 * 84) }] }),
     );
-    expect(gguf.tensorInfo("blk.0.attn_q.weight")).toMatchObject({ typeName: "Q8_0", byteLength: 68 });
+    expect(gguf.tensorInfo("blk.0.attn_q.weight")).toMatchObject({ typeName: "Q2_K", byteLength: 168 });
     expect(formatError(() => gguf.tensorF32("blk.0.attn_q.weight")).message).toBe(
-      "tensor 'blk.0.attn_q.weight' has type Q8_0, which this runtime cannot read yet (supported: F32, F16)",
+      "tensor 'blk.0.attn_q.weight' has type Q2_K, which this runtime cannot read yet " +
+        "(supported: F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, BF16)",
     );
   });
 });

@@ -74,26 +74,30 @@ export function buildTransformerGraph(
   const rotate = config.positional === "rotary" ? b.rotary(positionIds) : (x: string) => x;
   const kvWidth = nKvHeads * headDim;
 
-  /** Queries, keys and values of one layer as heads [B,S,H,Dh], in HF's dimension order. */
-  const projectQkv = (x: string, w: LayerWeights, l: number): [string, string, string] => {
+  /**
+   * Queries, keys and values of one layer as heads [B,S,H,Dh], in HF's dimension order. Each comes as a function
+   * that adds its last nodes when called, so that a hooked site's value is computed right before its cut.
+   */
+  const projectQkv = (x: string, w: LayerWeights, l: number): [() => string, () => string, () => string] => {
     const hint = `blk${l}`;
     if (w.qkv.kind === "separate") {
+      const { q, k, v } = w.qkv;
       const toHalves = (y: string) => (config.ropeLayout === "adjacent-pairs" ? b.pairsToHalves(y) : y);
       return [
-        toHalves(b.heads(b.linear(x, w.qkv.q, `${hint}_q`), nHeads)),
-        toHalves(b.heads(b.linear(x, w.qkv.k, `${hint}_k`), nKvHeads)),
-        b.heads(b.linear(x, w.qkv.v, `${hint}_v`), nKvHeads),
+        () => toHalves(b.heads(b.linear(x, q, `${hint}_q`), nHeads)),
+        () => toHalves(b.heads(b.linear(x, k, `${hint}_k`), nKvHeads)),
+        () => b.heads(b.linear(x, v, `${hint}_v`), nKvHeads),
       ];
     }
     const fused = b.linear(x, w.qkv.qkv, `${hint}_qkv`);
     if (w.qkv.order === "blocks") {
       const [q, k, v] = g.opMulti("Split", [fused, g.int64([nHeads * headDim, kvWidth, kvWidth])], 3, { axis: -1 });
-      return [b.heads(q!, nHeads), b.heads(k!, nKvHeads), b.heads(v!, nKvHeads)];
+      return [() => b.heads(q!, nHeads), () => b.heads(k!, nKvHeads), () => b.heads(v!, nKvHeads)];
     }
     // Per head [q, k, v]: [B,S,H·3·Dh] → [B,S,H,3,Dh], split along the 3.
     const perHead = g.op("Reshape", [fused, g.int64([0, 0, nHeads, 3, headDim])]);
     const parts = g.opMulti("Split", [perHead, g.int64([1, 1, 1])], 3, { axis: 3 });
-    const squeeze = (y: string) => g.op("Squeeze", [y, g.int64([3])]);
+    const squeeze = (y: string) => () => g.op("Squeeze", [y, g.int64([3])]);
     return [squeeze(parts[0]!), squeeze(parts[1]!), squeeze(parts[2]!)];
   };
 
@@ -109,9 +113,9 @@ export function buildTransformerGraph(
     const w = weights.layers[l]!;
     const at = (site: ActivationSite["site"]): ActivationSite => ({ site, layer: l });
     const [rawQ, rawK, rawV] = projectQkv(b.norm(resid, w.attnNorm, `blk${l}_attn_norm`), w, l);
-    const q = hook(at("q"), rawQ);
-    const k = hook(at("k"), rawK);
-    const v = hook(at("v"), rawV);
+    const q = hook(at("q"), rawQ());
+    const k = hook(at("k"), rawK());
+    const v = hook(at("v"), rawV());
 
     // Cache keys after rotation, so a cached key never needs its position again. [B,Hkv,T,Dh]
     const toCacheLayout = (x: string) => g.op("Transpose", [x], { perm: [0, 2, 1, 3] });

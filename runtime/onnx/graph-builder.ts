@@ -145,6 +145,7 @@ export class GraphBuilder {
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
     this.initializers.set(name, new ProtoWriter().packedInts(1, [values.length]).int(2, ElemType.Int64).string(8, name).bytes(9, raw));
     this.int64Constants.set(key, name);
+    this.nonFloat.set(name, ElemType.Int64);
     return name;
   }
 
@@ -174,9 +175,8 @@ export class GraphBuilder {
     node.string(3, this.fresh(`node_${opType}`)).string(4, opType);
     for (const [name, value] of Object.entries(attrs)) node.message(5, attribute(name, value));
     this.nodes.push({ inputs, outputs, encoded: node });
-    if (opType === "Cast" && typeof attrs["to"] === "number" && attrs["to"] !== ElemType.Float) {
-      this.nonFloat.set(outputs[0]!, attrs["to"]);
-    }
+    const outputType = resultType(opType, attrs, this.nonFloat.get(inputs[0] ?? ""));
+    if (outputType !== undefined && outputType !== ElemType.Float) for (const o of outputs) this.nonFloat.set(o, outputType);
     return outputs;
   }
 
@@ -185,6 +185,12 @@ export class GraphBuilder {
    * which the caller computes from `value` between two runs. Returns the replacement's name.
    */
   cut(value: string, replacement: string): string {
+    // The runner reads a cut's value from the segment the cut ends, so the value must be computed in it.
+    const previous = this.cuts.at(-1);
+    const definedSince = this.nodes.slice(previous?.nodeIndex ?? 0).some((n) => n.outputs.includes(value));
+    if (!definedSince && !this.inputs.some((p) => p.name === value)) {
+      throw new Error(`cut at ${replacement}: ${value} was computed before the previous cut`);
+    }
     this.cuts.push({ value, replacement, nodeIndex: this.nodes.length });
     return replacement;
   }
@@ -245,4 +251,17 @@ export class GraphBuilder {
     const tensorType = new ProtoWriter().int(1, this.nonFloat.get(typedLike) ?? ElemType.Float);
     return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
   }
+}
+
+/** Ops whose outputs have the element type of their first input. */
+const TYPE_PRESERVING_OPS = new Set(["Add", "Concat", "Gather", "Identity", "Mul", "Reshape", "Slice", "Split", "Squeeze", "Sub", "Transpose", "Unsqueeze"]);
+
+/**
+ * The element type of an op's outputs where it is not float, which a value handed between segments must declare:
+ * Shape gives int64, Cast its target, and shape arithmetic keeps its input's type.
+ */
+function resultType(opType: string, attrs: Record<string, AttributeValue>, firstInput: ElemType | undefined): ElemType | undefined {
+  if (opType === "Shape") return ElemType.Int64;
+  if (opType === "Cast") return typeof attrs["to"] === "number" ? (attrs["to"] as ElemType) : undefined;
+  return TYPE_PRESERVING_OPS.has(opType) ? firstInput : undefined;
 }
