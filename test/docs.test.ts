@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIAGNOSTICS } from "../compiler/diagnostics.js";
 import { lint } from "../runtime/lint.js";
+import { BYTE_LEVEL_EOS_ID, writeHfDir } from "./support/hf-dir-writer.js";
 
 const DOC_PATH = path.resolve(import.meta.dirname, "..", "docs", "language.md");
 const doc = readFileSync(DOC_PATH, "utf8");
@@ -72,11 +73,39 @@ function atScale(code: string, example: string): string {
 }
 
 // Relative model paths resolve against a fresh, empty folder, so that `model "./missing.gguf"` is missing indeed.
+// PTCH3116's example names "EleutherAI/pythia-70m", found in a hub cache made for the test: lint reads only
+// config.json, the tokenizer and the safetensors header, so a Pythia-shaped directory without weights serves.
 let baseDir: string;
+let hubCache: string;
+const savedHubCache = process.env["HF_HUB_CACHE"];
 beforeAll(async () => {
   baseDir = await mkdtemp(path.join(os.tmpdir(), "ptch-docs-"));
+  hubCache = await mkdtemp(path.join(os.tmpdir(), "ptch-docs-hub-"));
+  const snapshot = path.join(hubCache, "models--EleutherAI--pythia-70m", "snapshots", "0123abcd");
+  await writeHfDir(snapshot, {
+    config: {
+      architectures: ["GPTNeoXForCausalLM"],
+      hidden_size: 512,
+      num_attention_heads: 8,
+      num_hidden_layers: 6,
+      intermediate_size: 2048,
+      vocab_size: 50304,
+      max_position_embeddings: 2048,
+      rotary_pct: 0.25,
+      use_parallel_residual: true,
+      hidden_act: "gelu",
+      eos_token_id: BYTE_LEVEL_EOS_ID,
+    },
+    tensors: [],
+  });
+  process.env["HF_HUB_CACHE"] = hubCache;
 });
-afterAll(() => rm(baseDir, { recursive: true, force: true }));
+afterAll(async () => {
+  if (savedHubCache === undefined) delete process.env["HF_HUB_CACHE"];
+  else process.env["HF_HUB_CACHE"] = savedHubCache;
+  await rm(baseDir, { recursive: true, force: true });
+  await rm(hubCache, { recursive: true, force: true });
+});
 
 describe("docs/language.md: Diagnostics", () => {
   it("has one heading per code in the catalogue, in code order, and none for codes not in it", () => {
