@@ -82,6 +82,27 @@ describe("ptch run", () => {
   });
 });
 
+describe("ptch model and ptch tokenize", () => {
+  it("ptch model prints what was loaded and every site with its shape, and --json the same as data", async () => {
+    const text = await ptch(["model", "stories260K"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^architecture\s+llama$/m);
+    expect(text.stdout).toMatch(/^heads\s+8 of width 8, 4 key\/value heads$/m);
+    expect(text.stdout).toMatch(/^\s+mlp_post\s+L=0\.\.4\s+\[172\]\s+= mlp_hidden$/m);
+    const json = JSON.parse((await ptch(["model", "stories260K", "--json"])).stdout);
+    expect(json).toMatchObject({ format: "gguf", architecture: "llama", layers: 5, width: 64, kvHeads: 4, parameters: 292800 });
+    expect(json.bos).toEqual({ added: true, id: 1, piece: "<s>" });
+  });
+
+  it("ptch tokenize shows each token's position as pos= counts it, its id, piece and span", async () => {
+    const { code, stdout } = await ptch(["tokenize", "--model", "stories260K", "Once upon a time, Lily", "--json"]);
+    expect(code).toBe(0);
+    const tokens = JSON.parse(stdout).tokens as { position: number; id: number; piece: string; span: number[]; text: string }[];
+    expect(tokens[0]).toMatchObject({ position: 0, id: 1, piece: "<s>", span: [0, 0] });
+    expect(tokens.at(-1)).toMatchObject({ position: 6, piece: "▁Lily", span: [17, 22], text: " Lily" });
+  });
+});
+
 describe("bad input", () => {
   it("a syntax error: file:line:col, the line and a caret", async () => {
     const f = await file("syntax.ptch", 'model "stories260K"\nprompt story = "x"\ngenerate 60 form story\n');
