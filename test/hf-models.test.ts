@@ -15,7 +15,8 @@ import { resolveModelPath } from "../runtime/model-files.js";
 import { Model } from "../runtime/model.js";
 import { createdSessionCount } from "../runtime/onnx/session.js";
 import { gv, writeGguf } from "./support/gguf-writer.js";
-import { BYTE_LEVEL_EOS_ID, byteLevelTokenizerJson, tinyLlama, writeHfDir, type HfDirSpec } from "./support/hf-dir-writer.js";
+import { BYTE_LEVEL_EOS_ID, tinyLlama, writeHfDir, type HfDirSpec } from "./support/hf-dir-writer.js";
+import { byteLevelGgufVocabulary } from "./support/model-layouts.js";
 import { roundTo } from "./support/safetensors-writer.js";
 
 let dir: string;
@@ -62,8 +63,6 @@ function asLlamaGguf(spec: HfDirSpec): Uint8Array {
     const permuted = /q_proj|k_proj/.test(t.name) ? toPairs(values, rows, cols) : values;
     return { name: names[t.name]!, dims: [...t.shape].reverse(), type: "F32" as const, values: permuted };
   });
-  const vocab = byteLevelTokenizerJson()["model"] as { vocab: Record<string, number> };
-  const tokens = Object.entries(vocab.vocab).sort(([, a], [, b]) => a - b).map(([token]) => token);
   return writeGguf({
     metadata: {
       "general.architecture": gv.str("llama"),
@@ -75,12 +74,7 @@ function asLlamaGguf(spec: HfDirSpec): Uint8Array {
       "llama.attention.layer_norm_rms_epsilon": gv.f32(c["rms_norm_eps"]!),
       "llama.context_length": gv.u32(c["max_position_embeddings"]!),
       "llama.rope.freq_base": gv.f32(c["rope_theta"]!),
-      "tokenizer.ggml.model": gv.str("gpt2"),
-      "tokenizer.ggml.pre": gv.str("gpt2"),
-      "tokenizer.ggml.tokens": gv.array("string", tokens),
-      "tokenizer.ggml.token_type": gv.array("int32", tokens.map((_, id) => (id === BYTE_LEVEL_EOS_ID ? 3 : 1))),
-      "tokenizer.ggml.merges": gv.array("string", []),
-      "tokenizer.ggml.eos_token_id": gv.u32(BYTE_LEVEL_EOS_ID),
+      ...byteLevelGgufVocabulary(),
     },
     tensors,
   });
