@@ -37,14 +37,32 @@ const CONTEXT = 64;
 const SHAPE = { nLayers: 2, dModel: 32, nHeads: 4, nKvHeads: 4, headDim: 8, normEps: 1e-5 } as const;
 
 const GPT2: RandomTransformerOptions = {
-  config: { ...SHAPE, dFF: 128, norm: "layernorm", rotaryDim: 0, ropeTheta: 0, activation: "gelu_tanh", gated: false, parallel: false },
+  config: {
+    ...SHAPE,
+    dFF: 128,
+    norm: "layernorm",
+    rotaryDim: 0,
+    ropeTheta: 0,
+    activation: "gelu_tanh",
+    gated: false,
+    parallel: false,
+  },
   learnedPositions: CONTEXT,
   biases: { qkv: true, attnOut: true, mlp: true, norm: true },
   tied: true,
   seed: 21,
 };
 const PYTHIA = (parallel: boolean, rotaryDim: number, seed: number): RandomTransformerOptions => ({
-  config: { ...SHAPE, dFF: 128, norm: "layernorm", rotaryDim, ropeTheta: 10000, activation: "gelu", gated: false, parallel },
+  config: {
+    ...SHAPE,
+    dFF: 128,
+    norm: "layernorm",
+    rotaryDim,
+    ropeTheta: 10000,
+    activation: "gelu",
+    gated: false,
+    parallel,
+  },
   biases: { qkv: true, attnOut: true, mlp: true, norm: true },
   tied: false,
   seed,
@@ -80,16 +98,27 @@ interface FamilyCase {
 
 const hfDir = (spec: (model: ReferenceTransformer) => HfDirSpec) => (model: ReferenceTransformer, target: string) =>
   writeHfDir(target, spec(model));
-const ggufFile = (bytes: (model: ReferenceTransformer) => Uint8Array) => async (model: ReferenceTransformer, target: string) => {
-  await writeFile(`${target}.gguf`, bytes(model));
-  return `${target}.gguf`;
-};
+const ggufFile =
+  (bytes: (model: ReferenceTransformer) => Uint8Array) => async (model: ReferenceTransformer, target: string) => {
+    await writeFile(`${target}.gguf`, bytes(model));
+    return `${target}.gguf`;
+  };
 
 const CASES: FamilyCase[] = [
   { name: "GPT-2, HF directory", options: GPT2, write: hfDir((m) => gpt2Dir(m)), residMid: true },
   { name: "GPT-2, GGUF", options: GPT2, write: ggufFile((m) => gpt2Gguf(m)), residMid: true },
-  { name: "Pythia (parallel residual, rotary_pct 0.25)", options: PYTHIA(true, 2, 25), write: hfDir((m) => gptNeoxDir(m, CONTEXT)), residMid: false },
-  { name: "GPT-NeoX with a sequential residual, rotary_pct 0.5", options: PYTHIA(false, 4, 26), write: hfDir((m) => gptNeoxDir(m, CONTEXT)), residMid: true },
+  {
+    name: "Pythia (parallel residual, rotary_pct 0.25)",
+    options: PYTHIA(true, 2, 25),
+    write: hfDir((m) => gptNeoxDir(m, CONTEXT)),
+    residMid: false,
+  },
+  {
+    name: "GPT-NeoX with a sequential residual, rotary_pct 0.5",
+    options: PYTHIA(false, 4, 26),
+    write: hfDir((m) => gptNeoxDir(m, CONTEXT)),
+    residMid: true,
+  },
   {
     name: "Llama (untied, rope_theta 500000, grouped-query)",
     options: LLAMA,
@@ -99,16 +128,33 @@ const CASES: FamilyCase[] = [
   {
     name: "Mistral (multi-query, sliding window)",
     options: MISTRAL,
-    write: hfDir((m) => llamaFamilyDir(m, "MistralForCausalLM", { contextLength: 4096, tied: false, config: { sliding_window: CONTEXT } })),
+    write: hfDir((m) =>
+      llamaFamilyDir(m, "MistralForCausalLM", {
+        contextLength: 4096,
+        tied: false,
+        config: { sliding_window: CONTEXT },
+      }),
+    ),
     residMid: true,
   },
   {
     name: "Qwen2, HF directory (q/k/v biases, tied)",
     options: QWEN2,
-    write: hfDir((m) => llamaFamilyDir(m, "Qwen2ForCausalLM", { contextLength: CONTEXT, tied: true, config: { use_sliding_window: false, sliding_window: 8 } })),
+    write: hfDir((m) =>
+      llamaFamilyDir(m, "Qwen2ForCausalLM", {
+        contextLength: CONTEXT,
+        tied: true,
+        config: { use_sliding_window: false, sliding_window: 8 },
+      }),
+    ),
     residMid: true,
   },
-  { name: "Qwen2, GGUF", options: QWEN2, write: ggufFile((m) => qwen2Gguf(m, { contextLength: CONTEXT, tied: true })), residMid: true },
+  {
+    name: "Qwen2, GGUF",
+    options: QWEN2,
+    write: ggufFile((m) => qwen2Gguf(m, { contextLength: CONTEXT, tied: true })),
+    residMid: true,
+  },
 ];
 
 const SOURCE = "the cat sat on a mat";
@@ -167,7 +213,9 @@ for (const { name, options, write, residMid } of CASES) {
     it("agrees with the reference forward pass within 1e-4 at every position", async () => {
       const tokens = model.tokenizer.encode(SOURCE);
       const { logits } = await forwardFull(model, [tokens]);
-      expect(maxDifference(logits!.data, referenceForward(reference, tokens), model.config.vocabSize)).toBeLessThan(1e-4);
+      expect(maxDifference(logits!.data, referenceForward(reference, tokens), model.config.vocabSize)).toBeLessThan(
+        1e-4,
+      );
     });
 
     it("agrees with the reference under interventions at every site, prompt and generated positions alike", async () => {

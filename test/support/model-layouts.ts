@@ -104,7 +104,13 @@ export function gpt2Dir(model: ReferenceTransformer, dtype: SafetensorsDtype = "
     t.norm(`${p}ln_1`, layer.ln1, d);
     // Real checkpoints keep the causal mask as a buffer, which a reader must pass over.
     t.add(`${p}attn.bias`, [1, 1, positions, positions], new Float32Array(positions * positions).fill(1));
-    conv1d("attn.c_attn", concat(layer.q.w, layer.k.w, layer.v.w), concat(layer.q.b!, layer.k.b!, layer.v.b!), d, 3 * d);
+    conv1d(
+      "attn.c_attn",
+      concat(layer.q.w, layer.k.w, layer.v.w),
+      concat(layer.q.b!, layer.k.b!, layer.v.b!),
+      d,
+      3 * d,
+    );
     conv1d("attn.c_proj", layer.o.w, layer.o.b!, d, d);
     t.norm(`${p}ln_2`, layer.ln2, d);
     conv1d("mlp.c_fc", layer.up.w, layer.up.b!, d, c.dFF);
@@ -150,7 +156,11 @@ export function gptNeoxDir(model: ReferenceTransformer, contextLength: number): 
     t.norm(`${p}post_attention_layernorm`, layer.ln2, d);
     t.add(`${p}attention.query_key_value.weight`, [3 * d, d], perHead(layer.q.w, layer.k.w, layer.v.w, d));
     t.add(`${p}attention.query_key_value.bias`, [3 * d], perHead(layer.q.b!, layer.k.b!, layer.v.b!, 1));
-    t.add(`${p}attention.rotary_emb.inv_freq`, [c.rotaryDim / 2], Float32Array.from({ length: c.rotaryDim / 2 }, (_, i) => c.ropeTheta ** ((-2 * i) / c.rotaryDim)));
+    t.add(
+      `${p}attention.rotary_emb.inv_freq`,
+      [c.rotaryDim / 2],
+      Float32Array.from({ length: c.rotaryDim / 2 }, (_, i) => c.ropeTheta ** ((-2 * i) / c.rotaryDim)),
+    );
     t.dense(`${p}attention.dense`, layer.o, d, d);
     t.dense(`${p}mlp.dense_h_to_4h`, layer.up, c.dFF, d);
     t.dense(`${p}mlp.dense_4h_to_h`, layer.down, d, c.dFF);
@@ -239,7 +249,10 @@ export function byteLevelGgufVocabulary(): Record<string, GgufValue> {
     "tokenizer.ggml.model": gv.str("gpt2"),
     "tokenizer.ggml.pre": gv.str("gpt2"),
     "tokenizer.ggml.tokens": gv.array("string", tokens),
-    "tokenizer.ggml.token_type": gv.array("int32", tokens.map((_, id) => (id === BYTE_LEVEL_EOS_ID ? 3 : 1))),
+    "tokenizer.ggml.token_type": gv.array(
+      "int32",
+      tokens.map((_, id) => (id === BYTE_LEVEL_EOS_ID ? 3 : 1)),
+    ),
     "tokenizer.ggml.merges": gv.array("string", []),
     "tokenizer.ggml.eos_token_id": gv.u32(BYTE_LEVEL_EOS_ID),
   };
@@ -249,7 +262,12 @@ export function byteLevelGgufVocabulary(): Record<string, GgufValue> {
 function ggufOf(metadata: Record<string, GgufValue>, tensors: Tensors): Uint8Array {
   return writeGguf({
     metadata: { ...metadata, ...byteLevelGgufVocabulary() },
-    tensors: tensors.list.map((t) => ({ name: t.name, dims: [...t.shape].reverse(), type: "F32" as const, values: t.values })),
+    tensors: tensors.list.map((t) => ({
+      name: t.name,
+      dims: [...t.shape].reverse(),
+      type: "F32" as const,
+      values: t.values,
+    })),
   });
 }
 
@@ -300,7 +318,12 @@ export function gpt2Gguf(model: ReferenceTransformer): Uint8Array {
   model.layers.forEach((layer, l) => {
     const p = `blk.${l}.`;
     t.norm(`${p}attn_norm`, layer.ln1, d);
-    t.dense(`${p}attn_qkv`, { w: concat(layer.q.w, layer.k.w, layer.v.w), b: concat(layer.q.b!, layer.k.b!, layer.v.b!) }, 3 * d, d);
+    t.dense(
+      `${p}attn_qkv`,
+      { w: concat(layer.q.w, layer.k.w, layer.v.w), b: concat(layer.q.b!, layer.k.b!, layer.v.b!) },
+      3 * d,
+      d,
+    );
     t.dense(`${p}attn_output`, layer.o, d, d);
     t.norm(`${p}ffn_norm`, layer.ln2, d);
     t.dense(`${p}ffn_up`, layer.up, c.dFF, d);

@@ -35,7 +35,12 @@ export interface LlamaLayerWeights {
 
 export interface LlamaModel {
   config: LlamaConfig;
-  weights: { tokenEmbedding: Float32Array; layers: LlamaLayerWeights[]; outputNorm: Float32Array; output: Float32Array };
+  weights: {
+    tokenEmbedding: Float32Array;
+    layers: LlamaLayerWeights[];
+    outputNorm: Float32Array;
+    output: Float32Array;
+  };
 }
 
 /** Reads a llama GGUF's weights for the reference, independently of the runtime's architecture code. */
@@ -217,7 +222,11 @@ function rotateHalves(c: ReferenceConfig, x: Vec, heads: number, position: numbe
 const add = (a: Vec, b: Vec): Vec => a.map((v, i) => v + b[i]!);
 
 /** Logits [position][vocab] for a whole token sequence (positions 0..n-1), position by position, no cache. */
-export function referenceForward(model: ReferenceTransformer, tokens: readonly number[], hook: ReferenceHook = () => {}): Float64Array[] {
+export function referenceForward(
+  model: ReferenceTransformer,
+  tokens: readonly number[],
+  hook: ReferenceHook = () => {},
+): Float64Array[] {
   const c = model.config;
   const at = (site: ActivationSite["site"], layer: number) => (x: Vec, position: number) => {
     hook({ site, layer }, position, x);
@@ -259,7 +268,8 @@ export function referenceForward(model: ReferenceTransformer, tokens: readonly n
         const exps = scores.map((s) => Math.exp(s - max));
         const total = exps.reduce((a, b) => a + b, 0);
         for (let t = 0; t <= p; t++) {
-          for (let i = 0; i < c.headDim; i++) z[h * c.headDim + i]! += (exps[t]! / total) * v[t]![kvHead * c.headDim + i]!;
+          for (let i = 0; i < c.headDim; i++)
+            z[h * c.headDim + i]! += (exps[t]! / total) * v[t]![kvHead * c.headDim + i]!;
         }
       }
       return at("attn_out", l)(dense(layer.o, at("z", l)(z, p)), p);
@@ -338,7 +348,11 @@ function referenceOfLlama(model: LlamaModel): ReferenceTransformer {
 }
 
 /** Logits [position][vocab] of a llama GGUF's weights for a whole token sequence. */
-export function referenceLogits(model: LlamaModel, tokens: readonly number[], hook: ReferenceHook = () => {}): Float64Array[] {
+export function referenceLogits(
+  model: LlamaModel,
+  tokens: readonly number[],
+  hook: ReferenceHook = () => {},
+): Float64Array[] {
   let reference = asReference.get(model);
   if (!reference) asReference.set(model, (reference = referenceOfLlama(model)));
   return referenceForward(reference, tokens, hook);
