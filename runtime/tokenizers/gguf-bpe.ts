@@ -12,7 +12,7 @@ const USER_DEFINED = 4;
 
 /** The split patterns of the pre-tokenizers llama.cpp names; GPT-2's is ByteLevel's own. */
 const SPLIT_PATTERNS: Readonly<Record<string, string | undefined>> = {
-  gpt2: undefined,
+  "gpt-2": undefined,
   default: undefined,
   "llama-bpe":
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",

