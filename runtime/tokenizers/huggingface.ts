@@ -39,6 +39,7 @@ export class HfTokenizer implements Tokenizer {
   readonly addBos: boolean;
   private readonly addedTokenIds: ReadonlySet<number>;
   private readonly tokenBytes: (token: string) => Uint8Array;
+  private readonly prefixSpace: PrefixSpace;
 
   private constructor(
     private readonly library: LibraryTokenizer,
@@ -52,6 +53,7 @@ export class HfTokenizer implements Tokenizer {
     this.vocabSize = maxId + 1;
     this.addedTokenIds = new Set(library.get_added_tokens_decoder().keys());
     this.tokenBytes = usesByteLevel(files.tokenizer) ? byteLevelBytes : pieceBytes;
+    this.prefixSpace = prefixSpaceOf(files.tokenizer);
 
     const configToken = (key: string): number | undefined => {
       const value = files.config?.[key];
@@ -85,7 +87,8 @@ export class HfTokenizer implements Tokenizer {
 
   piece(id: number): string {
     const piece = Number.isInteger(id) ? this.library.id_to_token(id) : undefined;
-    if (piece === undefined) throw new RangeError(`token id ${id} is not in the vocabulary of ${this.vocabSize} tokens`);
+    if (piece === undefined)
+      throw new RangeError(`token id ${id} is not in the vocabulary of ${this.vocabSize} tokens`);
     return piece;
   }
 
@@ -102,7 +105,8 @@ export class HfTokenizer implements Tokenizer {
     }
     if (text === "") return { ids, spans };
     const encoded: LibraryEncoding = this.library.encode(text, { add_special_tokens: false });
-    const aligner = new ByteAligner(text);
+    const inserted = this.prefixSpace === "always" || (this.prefixSpace === "unless-space" && !text.startsWith(" "));
+    const aligner = new ByteAligner(text, inserted);
     encoded.ids.forEach((id, i) => {
       const token = encoded.tokens[i]!;
       const bytes = this.addedTokenIds.has(id) ? utf8Encoder.encode(token) : this.tokenBytes(token);
@@ -144,10 +148,42 @@ export class HfTokenizer implements Tokenizer {
 }
 
 /** Whether any part of the pipeline is byte-level, which makes every token's characters stand for bytes. */
+/**
+ * Whether encoding puts a space before the text that the text lacks: the Prepend normalizer (Llama 2's "▁")
+ * always does; Metaspace and ByteLevel with a prefix space do unless the text starts with one.
+ */
+type PrefixSpace = "always" | "unless-space" | "never";
+
+function prefixSpaceOf(tokenizer: Record<string, unknown>): PrefixSpace {
+  let rule: PrefixSpace = "never";
+  const visit = (component: unknown, role: "normalizer" | "pre_tokenizer"): void => {
+    if (typeof component !== "object" || component === null) return;
+    const c = component as Record<string, unknown>;
+    if (c["type"] === "Sequence") {
+      const parts = c[role === "normalizer" ? "normalizers" : "pretokenizers"];
+      if (Array.isArray(parts)) for (const part of parts) visit(part, role);
+    } else if (role === "normalizer" && c["type"] === "Prepend" && c["prepend"] === "▁") {
+      rule = "always";
+    } else if (role === "pre_tokenizer" && rule === "never") {
+      const metaspacePrefix =
+        c["type"] === "Metaspace" &&
+        (c["prepend_scheme"] === undefined ? c["add_prefix_space"] !== false : c["prepend_scheme"] !== "never");
+      if (metaspacePrefix || (c["type"] === "ByteLevel" && c["add_prefix_space"] === true)) rule = "unless-space";
+    }
+  };
+  visit(tokenizer["normalizer"], "normalizer");
+  visit(tokenizer["pre_tokenizer"], "pre_tokenizer");
+  return rule;
+}
+
 function usesByteLevel(tokenizer: Record<string, unknown>): boolean {
   const isByteLevel = (component: unknown): boolean => {
     if (typeof component !== "object" || component === null) return false;
-    const { type, pretokenizers, decoders } = component as { type?: unknown; pretokenizers?: unknown; decoders?: unknown };
+    const { type, pretokenizers, decoders } = component as {
+      type?: unknown;
+      pretokenizers?: unknown;
+      decoders?: unknown;
+    };
     if (type === "ByteLevel") return true;
     const parts = [pretokenizers, decoders].filter(Array.isArray).flat() as unknown[];
     return parts.some(isByteLevel);
@@ -195,7 +231,11 @@ class ByteAligner {
   private readonly charEnd: Uint32Array;
   private at = 0;
 
-  constructor(private readonly text: string) {
+  /** `insertedSpace`: the tokens begin with a space that stands for no character of the text. */
+  constructor(
+    private readonly text: string,
+    private insertedSpace: boolean,
+  ) {
     this.bytes = utf8Encoder.encode(text);
     this.charStart = new Uint32Array(this.bytes.length);
     this.charEnd = new Uint32Array(this.bytes.length);
@@ -214,6 +254,10 @@ class ByteAligner {
     let first = -1;
     let last = -1;
     for (const byte of tokenBytes) {
+      if (this.insertedSpace) {
+        this.insertedSpace = false;
+        if (byte === 0x20) continue;
+      }
       if (this.at < this.bytes.length && this.bytes[this.at] === byte) {
         if (first < 0) first = this.at;
         last = this.at++;
