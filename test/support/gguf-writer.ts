@@ -46,8 +46,46 @@ export const gv = {
 };
 
 export function writeGguf(spec: GgufSpec): Uint8Array {
-  const metadata = spec.metadata instanceof Map ? [...spec.metadata] : Object.entries(spec.metadata ?? {});
   const tensors = (spec.tensors ?? []).map(encodeTensor);
+  const { out, alignment } = writeHeader(
+    spec,
+    tensors.map((t) => ({ ...t, byteLength: t.data.length })),
+  );
+  // No padding after the last tensor: readers must not need it, and tests truncate right after the data.
+  for (const tensor of tensors) {
+    out.padTo(alignment);
+    out.bytes(tensor.data);
+  }
+  return out.finish();
+}
+
+/** A tensor of a header-only file: its data is a run of zero bytes of this length that is not written. */
+export interface GgufTensorLayout {
+  name: string;
+  dims: readonly number[];
+  type: number;
+  byteLength: number;
+}
+
+/**
+ * The header of a GGUF whose tensor data is left out, padded to where the data starts, and the whole file's
+ * length: extended to that length (a sparse file), it is a valid GGUF of zero weights of any size.
+ */
+export function writeGgufHeader(spec: Omit<GgufSpec, "tensors"> & { tensors: readonly GgufTensorLayout[] }): {
+  header: Uint8Array;
+  fileLength: number;
+} {
+  const { out, alignment, dataSize } = writeHeader(spec, spec.tensors);
+  out.padTo(alignment);
+  const header = out.finish();
+  return { header, fileLength: header.length + dataSize };
+}
+
+function writeHeader(
+  spec: Omit<GgufSpec, "tensors">,
+  tensors: readonly GgufTensorLayout[],
+): { out: ByteSink; alignment: number; dataSize: number } {
+  const metadata = spec.metadata instanceof Map ? [...spec.metadata] : Object.entries(spec.metadata ?? {});
   const alignmentValue = metadata.find(([key]) => key === "general.alignment")?.[1];
   const alignment = alignmentValue?.type === "uint32" ? alignmentValue.value : 32;
 
@@ -68,14 +106,12 @@ export function writeGguf(spec: GgufSpec): Uint8Array {
     for (const dim of tensor.dims) out.u64(dim);
     out.u32(tensor.type);
     out.u64(dataSize);
-    dataSize = alignUp(dataSize + tensor.data.length, alignment);
+    dataSize =
+      tensor === tensors[tensors.length - 1]
+        ? dataSize + tensor.byteLength
+        : alignUp(dataSize + tensor.byteLength, alignment);
   }
-  // No padding after the last tensor: readers must not need it, and tests truncate right after the data.
-  for (const tensor of tensors) {
-    out.padTo(alignment);
-    out.bytes(tensor.data);
-  }
-  return out.finish();
+  return { out, alignment, dataSize };
 }
 
 function writeItem(out: ByteSink, type: GgufValueType, item: GgufArrayItem): void {
