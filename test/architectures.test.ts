@@ -13,7 +13,12 @@ import { readReferenceLlama, type LlamaModel } from "./support/reference-forward
 import { Model } from "../runtime/model.js";
 import { argmax } from "../runtime/sampling.js";
 import { gv } from "./support/gguf-writer.js";
-import { randomLlamaGguf, writeRandomLlama, type RandomLlama, type RandomLlamaOptions } from "./support/random-llama.js";
+import {
+  randomLlamaGguf,
+  writeRandomLlama,
+  type RandomLlama,
+  type RandomLlamaOptions,
+} from "./support/random-llama.js";
 import { referenceLogits } from "./support/reference-forward.js";
 
 let dir: string;
@@ -32,6 +37,27 @@ const CONFIGS: { name: string; options: RandomLlamaOptions; headDim: number }[] 
   { name: "rope base 500000", options: { ropeTheta: 500000, kvHeads: 2, seed: 17 }, headDim: 8 },
   { name: "rope base 100", options: { ropeTheta: 100, seed: 18 }, headDim: 8 },
   { name: "head width 16", options: { layers: 1, dModel: 64, heads: 4, kvHeads: 2, ff: 100, seed: 19 }, headDim: 16 },
+  // What Q8_0, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
+  {
+    name: "Q8_0 weights",
+    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q8_0", tiedOutput: false, seed: 31 },
+    headDim: 16,
+  },
+  {
+    name: "Q4_K weights",
+    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q4_K", tiedOutput: false, seed: 32 },
+    headDim: 64,
+  },
+  {
+    name: "Q5_K weights",
+    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q5_K", tiedOutput: false, seed: 33 },
+    headDim: 64,
+  },
+  {
+    name: "Q6_K weights",
+    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q6_K", tiedOutput: false, seed: 34 },
+    headDim: 64,
+  },
 ];
 
 const TEXT = "the cat sat on the mat. A dog ran!";
@@ -62,10 +88,20 @@ for (const { name, options, headDim } of CONFIGS) {
       });
       expect(model.tokenizer.vocabSize).toBe(written.vocab.length);
       const last = llama.config.nLayers - 1;
-      expect(llama.weights.layers[last]!.wk).toEqual(written.tensors.get(`blk.${last}.attn_k.weight`));
-      expect(llama.weights.layers[0]!.wDown).toEqual(written.tensors.get("blk.0.ffn_down.weight"));
-      const output = written.tensors.get(options.tiedOutput === false ? "output.weight" : "token_embd.weight");
-      expect(llama.weights.output).toEqual(output);
+      // Quantized weights come back within their quantization error: at 4 bits, a 15th of the largest weight.
+      const quantized = !["F32", "F16", undefined].includes(options.tensorType);
+      const expectWritten = (actual: Float32Array, name: string) => {
+        const expected = written.tensors.get(name)!;
+        if (!quantized) return expect(actual).toEqual(expected);
+        expect(actual).toHaveLength(expected.length);
+        const largest = expected.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+        expect(actual.reduce((worst, v, i) => Math.max(worst, Math.abs(v - expected[i]!)), 0)).toBeLessThan(
+          largest / 15,
+        );
+      };
+      expectWritten(llama.weights.layers[last]!.wk, `blk.${last}.attn_k.weight`);
+      expectWritten(llama.weights.layers[0]!.wDown, "blk.0.ffn_down.weight");
+      expectWritten(llama.weights.output, options.tiedOutput === false ? "output.weight" : "token_embd.weight");
     });
 
     it("agrees with the reference forward pass within 1e-4 at every position of a 12-token sequence", async () => {
@@ -141,7 +177,10 @@ describe("unusable random models", () => {
 
   it("rejects scaled rotary embeddings, which would otherwise run silently wrong", async () => {
     const { error } = await loadError({ metadata: { "llama.rope.scaling.type": gv.str("linear") } });
-    expect(error).toMatchObject({ name: "ModelFormatError", message: "scaled rotary embeddings (linear) are not supported yet" });
+    expect(error).toMatchObject({
+      name: "ModelFormatError",
+      message: "scaled rotary embeddings (linear) are not supported yet",
+    });
   });
 
   it("rejects a tokenizer with tokens the embedding has no row for", async () => {
@@ -150,8 +189,14 @@ describe("unusable random models", () => {
     const { error } = await loadError({
       metadata: {
         "tokenizer.ggml.tokens": gv.array("string", longer),
-        "tokenizer.ggml.scores": gv.array("float32", longer.map(() => 0)),
-        "tokenizer.ggml.token_type": gv.array("int32", longer.map((_, id) => (id < 3 ? 3 : id < 259 ? 6 : 1))),
+        "tokenizer.ggml.scores": gv.array(
+          "float32",
+          longer.map(() => 0),
+        ),
+        "tokenizer.ggml.token_type": gv.array(
+          "int32",
+          longer.map((_, id) => (id < 3 ? 3 : id < 259 ? 6 : 1)),
+        ),
       },
     });
     expect(error).toMatchObject({
@@ -160,4 +205,3 @@ describe("unusable random models", () => {
     });
   });
 });
-

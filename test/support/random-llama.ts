@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { halfToFloat } from "../../runtime/formats/gguf.js";
 import { SeededRandom } from "../../runtime/sampling.js";
-import { floatToHalfBits, gv, writeGguf, type GgufTensorSpec } from "./gguf-writer.js";
+import { floatToHalfBits, gv, writeGguf, type GgufTensorSpec, type GgufValuesType } from "./gguf-writer.js";
 import type { GgufValue } from "../../runtime/formats/gguf.js";
 
 export interface RandomLlamaOptions {
@@ -20,8 +20,11 @@ export interface RandomLlamaOptions {
   pieces?: readonly string[];
   /** Whether the output projection is the token embedding (no output.weight); default true. */
   tiedOutput?: boolean;
-  /** Type of the 2-D tensors; 1-D norm weights stay F32, as llama.cpp keeps them. Default F32. */
-  tensorType?: "F32" | "F16";
+  /**
+   * Type of the 2-D tensors; 1-D norm weights stay F32, as llama.cpp keeps them. Default F32. The tensors map
+   * holds f16 values as stored, and quantized ones before quantization.
+   */
+  tensorType?: GgufValuesType;
   ropeTheta?: number;
   rmsEps?: number;
   contextLength?: number;
@@ -146,7 +149,9 @@ export function randomLlamaGguf(options: RandomLlamaOptions = {}): RandomLlama {
     "llama.attention.head_count_kv": gv.u32(kvHeads),
     "llama.attention.layer_norm_rms_epsilon": gv.f32(options.rmsEps ?? 1e-5),
     "llama.rope.freq_base": gv.f32(options.ropeTheta ?? 10000),
-    "general.file_type": gv.u32(tensorType === "F16" ? 1 : 0),
+    ...(tensorType === "F32" || tensorType === "F16"
+      ? { "general.file_type": gv.u32(tensorType === "F16" ? 1 : 0) }
+      : {}),
     "tokenizer.ggml.model": gv.str("llama"),
     "tokenizer.ggml.tokens": gv.array("string", vocab),
     "tokenizer.ggml.scores": gv.array("float32", scores),
