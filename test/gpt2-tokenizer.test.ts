@@ -3,14 +3,21 @@
 // as gpt-3-encoder implements it: the same ids, spans that cover the text, and exact round trips.
 
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/index.js";
+import { runPlanOnModel } from "../runtime/execute.js";
+import { Model } from "../runtime/model.js";
 import { readGguf } from "../runtime/formats/gguf.js";
 import { HfTokenizer } from "../runtime/tokenizers/huggingface.js";
 import { tokenizerFromGguf } from "../runtime/tokenizers/open.js";
 import type { Tokenizer } from "../runtime/tokenizers/tokenizer.js";
 import { gv, writeGguf } from "./support/gguf-writer.js";
+import { writeHfDir } from "./support/hf-dir-writer.js";
+import { gpt2Dir, randomTransformer } from "./support/model-layouts.js";
 
 const require = createRequire(import.meta.url);
 const openai = require("gpt-3-encoder") as { encode(text: string): number[] };
@@ -125,5 +132,46 @@ describe.each([
     expect(tokenizer.eosId).toBe(EOT);
     expect(tokenizer.vocabSize).toBe(50257);
     expect(tokenizer.decode([464, 3797, EOT])).toBe("The cat");
+  });
+});
+
+describe("a GPT-2 directory with GPT-2's vocabulary", () => {
+  it("finds text positions through the tokens' character spans, with no BOS before them", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "ptch-gpt2-vocab-"));
+    const reference = randomTransformer({
+      config: {
+        ...{ nLayers: 1, dModel: 16, nHeads: 2, nKvHeads: 2, headDim: 8, dFF: 64, normEps: 1e-5 },
+        ...{ norm: "layernorm", rotaryDim: 0, ropeTheta: 0, activation: "gelu_tanh", gated: false, parallel: false },
+      },
+      learnedPositions: 32,
+      biases: { qkv: true, attnOut: true, mlp: true, norm: true },
+      tied: true,
+      seed: 41,
+      vocabSize: 50257,
+    });
+    const spec = { ...gpt2Dir(reference), tokenizer: tokenizerJson, tokenizerConfig: { model_max_length: 1024 } };
+    const model = await Model.load({ kind: "file", path: await writeHfDir(path.join(dir, "gpt2"), spec) }, dir);
+    try {
+      const text = "When Mary and John went to the store, John gave a drink to";
+      const { plan, diagnostics } = compile(
+        `model "gpt2"\nprompt p = "${text}"\nexport let john = resid[L=0, pos="John"] of p\nexport let store = resid[L=0, pos="store,"] of p\n`,
+      );
+      expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const { captures } = await runPlanOnModel(plan!, model);
+      const ids = openai.encode(text);
+      // "John" occurs twice; a text position names its last occurrence, " John" (id 1757) at token 9.
+      expect([ids[3], ids[9]]).toEqual([1757, 1757]);
+      const john = captures!.find((c) => c.name === "john")!;
+      expect(john.positions).toEqual([9]);
+      const d = reference.config.dModel;
+      const embedding = (id: number, position: number) =>
+        Array.from({ length: d }, (_, i) => reference.embed[id * d + i]! + reference.positions![position * d + i]!);
+      john.values[0]!.forEach((v, i) => expect(v).toBeCloseTo(embedding(1757, 9)[i]!, 5));
+      // "store," is two tokens, " store" and ",".
+      expect(captures!.find((c) => c.name === "store")!.positions).toEqual([7, 8]);
+    } finally {
+      await model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

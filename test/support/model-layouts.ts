@@ -18,11 +18,13 @@ export interface RandomTransformerOptions {
   biases?: { qkv?: boolean; attnOut?: boolean; mlp?: boolean; norm?: boolean };
   tied: boolean;
   seed: number;
+  /** Default: the byte-level vocabulary of hf-dir-writer (257 tokens). */
+  vocabSize?: number;
 }
 
-/** Weights of a byte-level vocabulary (257 tokens) with random values of a size that keeps activations O(1). */
+/** Random weights of a size that keeps activations O(1). */
 export function randomTransformer(options: RandomTransformerOptions): ReferenceTransformer {
-  const config: ReferenceConfig = { ...options.config, vocabSize: BYTE_LEVEL_EOS_ID + 1 };
+  const config: ReferenceConfig = { ...options.config, vocabSize: options.vocabSize ?? BYTE_LEVEL_EOS_ID + 1 };
   const random = new SeededRandom(options.seed);
   const values = (length: number, scale: number, offset = 0) =>
     Float32Array.from({ length }, () => offset + (random.nextDouble() - 0.5) * 2 * scale);
