@@ -25,7 +25,6 @@ export interface ModelDimensions extends ModelShape {
 /** The shape of a value: a number, or `count` vectors of `width` (count 1 broadcasts). */
 export type ValueShape = { kind: "scalar" } | { kind: "vectors"; count: number; width: number };
 
-/** Values per position of a selection: one head's slice when a head is named, else the whole site. */
 /** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
 export function siteShape(site: SiteName, model: ModelDimensions): number[] {
   switch (site) {
@@ -45,6 +44,7 @@ export function siteShape(site: SiteName, model: ModelDimensions): number[] {
   }
 }
 
+/** Values per position of a selection: one head's slice when a head is named, else the whole site. */
 export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
   if (selection.head !== undefined) return model.headDim;
   return siteShape(selection.site, model).reduce((a, b) => a * b, 1);

@@ -195,7 +195,7 @@ class StepPlanner {
       at: {
         site: site.name.range,
         ...(site.name.name === spec.site ? {} : { alias: site.name.name }),
-        ...(layer ? { layer: layer.range } : {}),
+        layer: layer.range,
         ...(head ? { head: head.range } : {}),
         ...(positions ? { positions: positions.range } : {}),
       },

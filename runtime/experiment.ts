@@ -18,7 +18,8 @@ import { identityAffine, InterventionTable, type Affine } from "./interventions.
 import { RunError } from "./errors.js";
 import type { Model } from "./model.js";
 import type { GraphSites } from "./graph/transformer.js";
-import { siteId, siteShape, type ActivationSite } from "./sites.js";
+import { siteShape } from "../compiler/model-check.js";
+import { siteId, type ActivationSite } from "./sites.js";
 
 /** A computed value: a number, or vectors (one per position; a single vector broadcasts). */
 type Value = { kind: "scalar"; value: number } | { kind: "vectors"; vectors: Float32Array[] };
@@ -149,7 +150,7 @@ export class Experiment {
   }
 
   private siteWidth(site: ActivationSite): number {
-    return siteShape(site, this.model.config).reduce((a, b) => a * b, 1);
+    return siteShape(site.site, this.model.config).reduce((a, b) => a * b, 1);
   }
 
   /** Which slice of a site's row a selection covers: one head, or all of it. */

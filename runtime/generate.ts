@@ -9,7 +9,8 @@ import { slotFeeds, type ActivationHook, type InterventionTable } from "./interv
 import type { Model } from "./model.js";
 import { floatTensor, int64Tensor, type HostTensor } from "./onnx/session.js";
 import { TokenSampler, type SamplingOptions } from "./sampling.js";
-import { siteId, siteShape, type ActivationSite } from "./sites.js";
+import { siteShape } from "../compiler/model-check.js";
+import { siteId, type ActivationSite } from "./sites.js";
 
 export interface GenerationRequest extends RowInterventions {
   /** Token ids as the model sees them, BOS included. */
@@ -68,9 +69,11 @@ export async function forwardContext(
   return {
     session: runner,
     // The session may have more slots than these rows use (other points of a sweep): each is fed, as identity.
-    slotSites: sites.slots.map((site) => ({ site, shape: siteShape(site, model.config) })),
+    slotSites: sites.slots.map((site) => ({ site, shape: siteShape(site.site, model.config) })),
     rows,
-    hookShapes: new Map(hooks.map((site) => [hookInputName(site), { site, shape: siteShape(site, model.config) }])),
+    hookShapes: new Map(
+      hooks.map((site) => [hookInputName(site), { site, shape: siteShape(site.site, model.config) }]),
+    ),
   };
 }
 

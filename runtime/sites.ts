@@ -2,9 +2,7 @@
 // Names follow TransformerLens where one exists; `resid` at layer L is the residual stream after L blocks
 // (L = 0 the embeddings, L = nLayers the input of the final norm), so resid_pre/resid_post are aliases of it.
 
-import { siteShape as shapeOfSite } from "../compiler/model-check.js";
 import type { SiteName } from "../compiler/types.js";
-import type { ModelConfig } from "./architectures/config.js";
 
 export interface ActivationSite {
   site: SiteName;
@@ -12,6 +10,3 @@ export interface ActivationSite {
 }
 
 export const siteId = (s: ActivationSite) => `${s.site}.${s.layer}`;
-
-/** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
-export const siteShape = (s: ActivationSite, config: ModelConfig): number[] => shapeOfSite(s.site, config);

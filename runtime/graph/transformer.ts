@@ -12,7 +12,8 @@
 
 import type { LayerWeights, ModelConfig, TransformerWeights } from "../architectures/config.js";
 import { ElemType, GraphBuilder, type Dim, type GraphSegment } from "../onnx/graph-builder.js";
-import { siteId, siteShape, type ActivationSite } from "../sites.js";
+import { siteShape } from "../../compiler/model-check.js";
+import { siteId, type ActivationSite } from "../sites.js";
 import { Blocks } from "./blocks.js";
 
 export interface GraphSites {
@@ -54,7 +55,7 @@ export function buildTransformerGraph(
   const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, 1, "seq", "total"]);
   const b = new Blocks(g, config, inputIds);
 
-  const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site, config)];
+  const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site.site, config)];
   /** Applies the site's slot, then its TypeScript hook, and exposes the result as a capture, as requested. */
   const hook = (site: ActivationSite, x: string): string => {
     const id = siteId(site);
