@@ -18,7 +18,8 @@ prompt target = "Once upon a time, there was a little boy named Tom."
 const CASES: Record<string, string> = {
   "greedy, no interventions": "generate 200 from target",
   "patch at prefill": "patch resid[L=1, pos=-2] from source into target\ngenerate 200 from target",
-  "steer every new token": 'add 0.3 * (resid[L=2, pos=-1] of "Lily" - resid[L=2, pos=-1] of "Tom") to resid[L=2, pos=new] in target\ngenerate 200 from target',
+  "steer every new token":
+    'add 0.3 * (resid[L=2, pos=-1] of "Lily" - resid[L=2, pos=-1] of "Tom") to resid[L=2, pos=new] in target\ngenerate 200 from target',
   "8 generations in one batch": Array.from({ length: 8 }, () => "generate 200 from target").join("\n"),
 };
 

@@ -13,7 +13,10 @@ const bin = path.join(root, "dist", "bin", "ptch.js");
 const dir = mkdtempSync(path.join(os.tmpdir(), "ptch-bench-"));
 try {
   const model = path.join(dir, "llama85m.gguf");
-  execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "bench", "write-random-llama.ts"), model]);
+  execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [
+    path.join(root, "bench", "write-random-llama.ts"),
+    model,
+  ]);
   const weightBytes = statSync(model).size;
   // Each child reports its peak resident set (getrusage's ru_maxrss) as it exits.
   const reporter = path.join(dir, "report-rss.mjs");
@@ -24,9 +27,14 @@ try {
   );
   const run = (name: string, body: string) => {
     const file = path.join(dir, `${name}.ptch`);
-    writeFileSync(file, `model "./llama85m.gguf"\nprompt p = "Once upon a time, there was a little girl named Lily."\n${body}\n`);
+    writeFileSync(
+      file,
+      `model "./llama85m.gguf"\nprompt p = "Once upon a time, there was a little girl named Lily."\n${body}\n`,
+    );
     const start = performance.now();
-    execFileSync(process.execPath, ["--import", reporter, bin, "run", file], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, ["--import", reporter, bin, "run", file], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     return { ms: performance.now() - start, peak: Number(readFileSync(rssFile, "utf8")) };
   };
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -34,12 +42,17 @@ try {
   console.log(`model: ${mib(weightBytes)} of f32 weights; peak RSS target ${mib(target)}`);
   const cases: [string, string][] = [
     ["plain, 128 tokens", "generate 128 from p"],
-    ["6-point layer sweep, 8 tokens", "sweep l in [1, 3, 5, 7, 9, 11]\nprompt q = \"Once upon a time, there was a little boy named Tom.\"\npatch resid[L=l, pos=-2] from q into p\ngenerate 8 from p"],
+    [
+      "6-point layer sweep, 8 tokens",
+      'sweep l in [1, 3, 5, 7, 9, 11]\nprompt q = "Once upon a time, there was a little boy named Tom."\npatch resid[L=l, pos=-2] from q into p\ngenerate 8 from p',
+    ],
   ];
   console.log("case                                  wall ms    peak RSS   within target");
   for (const [name, body] of cases) {
     const { ms, peak } = run(name.replace(/\W+/g, "-"), body);
-    console.log(`${name.padEnd(36)} ${ms.toFixed(0).padStart(8)} ${mib(peak).padStart(11)}   ${peak <= target ? "yes" : "NO"}`);
+    console.log(
+      `${name.padEnd(36)} ${ms.toFixed(0).padStart(8)} ${mib(peak).padStart(11)}   ${peak <= target ? "yes" : "NO"}`,
+    );
   }
   const first = run("first-token", "generate 1 from p");
   console.log(`first token, from process start      ${first.ms.toFixed(0).padStart(8)}   (target < 3000 ms)`);

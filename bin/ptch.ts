@@ -294,7 +294,15 @@ async function openModelArgument(text: string) {
 /** A right-aligned table: one row per entry, columns padded to the widest cell. */
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd() + "\n").join("");
+  return rows
+    .map(
+      (r) =>
+        r
+          .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+          .join("  ")
+          .trimEnd() + "\n",
+    )
+    .join("");
 }
 
 async function modelCommand(args: string[]): Promise<number> {
@@ -306,8 +314,12 @@ async function modelCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(d, null, 2) + "\n");
     return 0;
   }
-  const types = Object.entries(d.tensorTypes).map(([type, count]) => `${type} ×${count}`).join(", ");
-  const bos = d.bos.added ? `adds ${d.bos.piece} (id ${d.bos.id}) at position 0` : "adds no BOS: position 0 is the first text token";
+  const types = Object.entries(d.tensorTypes)
+    .map(([type, count]) => `${type} ×${count}`)
+    .join(", ");
+  const bos = d.bos.added
+    ? `adds ${d.bos.piece} (id ${d.bos.id}) at position 0`
+    : "adds no BOS: position 0 is the first text token";
   const lines = [
     ["path", d.path],
     ["format", d.format === "gguf" ? "GGUF" : "Hugging Face directory (safetensors)"],
@@ -316,7 +328,12 @@ async function modelCommand(args: string[]): Promise<number> {
     ["width", String(d.width)],
     ["heads", `${d.heads} of width ${d.headDim}, ${d.kvHeads} key/value heads`],
     ["feed-forward", String(d.ffWidth)],
-    ["vocabulary", d.vocabulary === d.embeddingRows ? String(d.vocabulary) : `${d.vocabulary} tokens (${d.embeddingRows} embedding rows)`],
+    [
+      "vocabulary",
+      d.vocabulary === d.embeddingRows
+        ? String(d.vocabulary)
+        : `${d.vocabulary} tokens (${d.embeddingRows} embedding rows)`,
+    ],
     ["context", String(d.contextLength)],
     ["parameters", d.parameters.toLocaleString("en-US")],
     ["tensor types", types],

@@ -66,12 +66,13 @@ export const DIAGNOSTICS = {
     code: "PTCH1011",
     severity: "error",
     message: "this value has more than {max} operators (+ - * /, signs included)",
-  },  fileTooComplex: {
+  },
+  fileTooComplex: {
     code: "PTCH1012",
     severity: "error",
-    message: "this file is too broken to parse: fix the first syntax errors (a list with thousands of malformed items?)",
+    message:
+      "this file is too broken to parse: fix the first syntax errors (a list with thousands of malformed items?)",
   },
-
 
   // 2xxx names and resolution
   undefinedPrompt: { code: "PTCH2001", severity: "error", message: "no prompt named '{name}'{suggestion}" },

@@ -31,7 +31,10 @@ export interface ResolvedRows {
 }
 
 /** For plans built without source (from TypeScript): diagnostics point at the start of the file. */
-export const NOWHERE: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+export const NOWHERE: SourceRange = {
+  start: { offset: 0, line: 1, column: 1 },
+  end: { offset: 0, line: 1, column: 1 },
+};
 
 /** Where to report a problem with one key of a selection: its selector, else the site, else the file start. */
 export function locate(selection: SiteSelection, key: "layer" | "head" | "positions"): SourceRange {
@@ -46,7 +49,9 @@ export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShap
   if (absence !== undefined) {
     const written = selection.at?.alias ?? selection.site;
     const architecture = model.architecture ?? "this architecture";
-    return [createDiagnostic("siteAbsent", selection.at?.site ?? NOWHERE, { site: written, architecture, reason: absence })];
+    return [
+      createDiagnostic("siteAbsent", selection.at?.site ?? NOWHERE, { site: written, architecture, reason: absence }),
+    ];
   }
   if (selection.layer < 0 || selection.layer >= layers) {
     // Report in the terms the user wrote: resid_post[L=5] is resid layer 6, but the message says L=5.
@@ -63,7 +68,13 @@ export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShap
   if (selection.head !== undefined) {
     const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;
     if (selection.head < 0 || selection.head >= heads) {
-      diagnostics.push(createDiagnostic("headOutOfRange", locate(selection, "head"), { site: selection.site, head: selection.head, max: heads - 1 }));
+      diagnostics.push(
+        createDiagnostic("headOutOfRange", locate(selection, "head"), {
+          site: selection.site,
+          head: selection.head,
+          max: heads - 1,
+        }),
+      );
     }
   }
   return diagnostics;

@@ -339,8 +339,7 @@ export type ValueExpr<N = number, S = string> =
   | { kind: "negate"; operand: ValueExpr<N, S> };
 
 export type SamplingSpec<N = number> =
-  | { kind: "greedy" }
-  | { kind: "sample"; temperature: N; topK?: N; topP?: N; seed: N };
+  { kind: "greedy" } | { kind: "sample"; temperature: N; topK?: N; topP?: N; seed: N };
 
 /**
  * One statement of the experiment, in source order. Captures and patches read a prompt's activations as

@@ -50,7 +50,15 @@ export function parseCst(source: string): CstParseResult {
     if (!(error instanceof RangeError)) throw error;
     parser.input = [];
     const empty = parser.program() as ProgramCst;
-    return { cst: empty, tokens: [], comments, lexErrors: lexed.errors, parseErrors: [], exceededLimits: exceeded, tooComplex: true };
+    return {
+      cst: empty,
+      tokens: [],
+      comments,
+      lexErrors: lexed.errors,
+      parseErrors: [],
+      exceededLimits: exceeded,
+      tooComplex: true,
+    };
   }
 }
 

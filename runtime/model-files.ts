@@ -151,7 +151,10 @@ function openHfModel(dir: string): OpenedModel {
     path: dir,
     format: "hf",
     config,
-    tokenizer: tokenizerFromHfDir(dir, { bos: specialTokenId(hf, "bos_token_id"), eos: specialTokenId(hf, "eos_token_id") }),
+    tokenizer: tokenizerFromHfDir(dir, {
+      bos: specialTokenId(hf, "bos_token_id"),
+      eos: specialTokenId(hf, "eos_token_id"),
+    }),
     parameterCount: weights.parameterCount(),
     tensorTypes: weights.dtypeCounts(),
     readWeights: (store) => architecture.weightsFromHf!(new WeightReader(source, store), config),

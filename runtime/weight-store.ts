@@ -41,7 +41,8 @@ export class WeightStore {
     if (this.fd === undefined) throw new Error("WeightStore used after close()");
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, this.size + written);
+    while (written < bytes.length)
+      written += writeSync(this.fd, bytes, written, bytes.length - written, this.size + written);
     const slice = { location: WEIGHTS_FILE, offset: this.size, length: bytes.length };
     this.size += bytes.length;
     return slice;

@@ -21,7 +21,10 @@ describe("golden cases", () => {
       const file = `${name}${suffix}`;
       const reference = path.join(CASES_DIR, file);
       const expected = existsSync(reference) ? await readFile(reference, "utf8") : undefined;
-      expect(actual[file], `${file} differs from its baseline; if the new output is right, run npm run baseline-accept`).toBe(expected);
+      expect(
+        actual[file],
+        `${file} differs from its baseline; if the new output is right, run npm run baseline-accept`,
+      ).toBe(expected);
     }
   });
 });

@@ -70,12 +70,17 @@ describe("ptch run", () => {
     expect(run.bindings).toEqual({});
     expect(run.promptTokens).toEqual([1]);
     expect(run.tokens).toHaveLength(60);
-    expect(run.tokens.slice(0, 15)).toEqual([403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426]);
+    expect(run.tokens.slice(0, 15)).toEqual([
+      403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426,
+    ]);
     expect(run.text.startsWith(PUBLISHED_SAMPLE)).toBe(true);
   });
 
   it("loads a model given by a path relative to the .ptch file", async () => {
-    const ptchFile = await file("relative.ptch", `model "${path.relative(dir, path.join(ROOT, "models/stories260K/stories260K.gguf"))}"\nprompt p = "Once upon a time"\ngenerate 5 from p\n`);
+    const ptchFile = await file(
+      "relative.ptch",
+      `model "${path.relative(dir, path.join(ROOT, "models/stories260K/stories260K.gguf"))}"\nprompt p = "Once upon a time"\ngenerate 5 from p\n`,
+    );
     const { code, stdout } = await ptch(["run", ptchFile, "--json"], os.tmpdir());
     expect(code).toBe(0);
     expect(JSON.parse(stdout).runs[0].tokens).toHaveLength(5);
@@ -90,14 +95,27 @@ describe("ptch model and ptch tokenize", () => {
     expect(text.stdout).toMatch(/^heads\s+8 of width 8, 4 key\/value heads$/m);
     expect(text.stdout).toMatch(/^\s+mlp_post\s+L=0\.\.4\s+\[172\]\s+= mlp_hidden$/m);
     const json = JSON.parse((await ptch(["model", "stories260K", "--json"])).stdout);
-    expect(json).toMatchObject({ format: "gguf", architecture: "llama", layers: 5, width: 64, kvHeads: 4, parameters: 292800 });
+    expect(json).toMatchObject({
+      format: "gguf",
+      architecture: "llama",
+      layers: 5,
+      width: 64,
+      kvHeads: 4,
+      parameters: 292800,
+    });
     expect(json.bos).toEqual({ added: true, id: 1, piece: "<s>" });
   });
 
   it("ptch tokenize shows each token's position as pos= counts it, its id, piece and span", async () => {
     const { code, stdout } = await ptch(["tokenize", "--model", "stories260K", "Once upon a time, Lily", "--json"]);
     expect(code).toBe(0);
-    const tokens = JSON.parse(stdout).tokens as { position: number; id: number; piece: string; span: number[]; text: string }[];
+    const tokens = JSON.parse(stdout).tokens as {
+      position: number;
+      id: number;
+      piece: string;
+      span: number[];
+      text: string;
+    }[];
     expect(tokens[0]).toMatchObject({ position: 0, id: 1, piece: "<s>", span: [0, 0] });
     expect(tokens.at(-1)).toMatchObject({ position: 6, piece: "▁Lily", span: [17, 22], text: " Lily" });
   });
@@ -127,7 +145,12 @@ describe("bad input", () => {
 
   it("an unknown bundled model", async () => {
     const f = await file("unknown-model.ptch", 'model "stories9000"\nprompt p = "x"\ngenerate 1 from p\n');
-    expectCleanFailure(await ptch(["run", f]), "cannot find model 'stories9000'", "not a bundled model (stories260K)", "ptch never downloads");
+    expectCleanFailure(
+      await ptch(["run", f]),
+      "cannot find model 'stories9000'",
+      "not a bundled model (stories260K)",
+      "ptch never downloads",
+    );
   });
 
   it("a missing .ptch file", async () => {
@@ -152,7 +175,10 @@ prompt target = "Once upon a time, there was a little boy named Tom."
 
 describe("ptch run with parameters, sweeps and captures", () => {
   it("runs once per sweep value, with the bindings in --json", async () => {
-    const f = await file("sweep.ptch", `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`);
+    const f = await file(
+      "sweep.ptch",
+      `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`,
+    );
     const { code, stdout } = await ptch(["run", f, "--json"]);
     expect(code).toBe(0);
     const { runs } = JSON.parse(stdout);
@@ -165,7 +191,10 @@ describe("ptch run with parameters, sweeps and captures", () => {
   });
 
   it("--set changes a parameter, or fixes a sweep to one value", async () => {
-    const f = await file("set.ptch", `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`);
+    const f = await file(
+      "set.ptch",
+      `${PATCH}param n = 4\nsweep l in 0..2\npatch resid[L=l, pos=-2] from source into target\ngenerate n from target\n`,
+    );
     const { code, stdout } = await ptch(["run", f, "--json", "--set", "n=2", "--set", "l=1"]);
     expect(code).toBe(0);
     const { runs } = JSON.parse(stdout);
@@ -182,25 +211,41 @@ describe("ptch run with parameters, sweeps and captures", () => {
   });
 
   it("prints exported captures under captures", async () => {
-    const f = await file("capture.ptch", `${PATCH}export let tom = resid[L=2, pos=-2..-1] of target\nadd tom to resid[L=2, pos=-2..-1] in target\ngenerate 3 from target\n`);
+    const f = await file(
+      "capture.ptch",
+      `${PATCH}export let tom = resid[L=2, pos=-2..-1] of target\nadd tom to resid[L=2, pos=-2..-1] in target\ngenerate 3 from target\n`,
+    );
     const { code, stdout } = await ptch(["run", f, "--json"]);
     expect(code).toBe(0);
     const { captures } = JSON.parse(stdout);
     expect(captures).toHaveLength(1);
-    expect(captures[0]).toMatchObject({ name: "tom", bindings: {}, prompt: "target", site: "resid", layer: 2, positions: [15, 16] });
+    expect(captures[0]).toMatchObject({
+      name: "tom",
+      bindings: {},
+      prompt: "target",
+      site: "resid",
+      layer: 2,
+      positions: [15, 16],
+    });
     expect(captures[0].values).toHaveLength(2);
     expect(captures[0].values[0]).toHaveLength(64);
   });
 
   it("rejects a plan that does not fit the model before anything runs, at the selector", async () => {
-    const f = await file("nofit.ptch", `${PATCH}patch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\nzero z[L=7, head=1] in target\n`);
+    const f = await file(
+      "nofit.ptch",
+      `${PATCH}patch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\nzero z[L=7, head=1] in target\n`,
+    );
     expectCleanFailure(await ptch(["run", f]), `${f}:6:8: error PTCH3101`, "layer 7");
   });
 });
 
 describe("ptch run output", () => {
   it("prints the warnings of checking against the model, then runs", async () => {
-    const f = await file("warn.ptch", `${PATCH}patch resid[L=1, pos=-2] from source into target\nzero resid[L=1, pos=-2] in target\ngenerate 2 from target\n`);
+    const f = await file(
+      "warn.ptch",
+      `${PATCH}patch resid[L=1, pos=-2] from source into target\nzero resid[L=1, pos=-2] in target\ngenerate 2 from target\n`,
+    );
     const { code, stdout, stderr } = await ptch(["run", f]);
     expect(code).toBe(0);
     expect(stderr).toContain(`${f}:5:17: warning PTCH3115`);
@@ -208,10 +253,15 @@ describe("ptch run output", () => {
   });
 
   it("summarises exported captures when there is nothing to generate", async () => {
-    const f = await file("only-capture.ptch", `${PATCH}export let lily = resid[L=1, pos=-2..-1] of source\npatch resid[L=0, pos=-1] from source into target\n`);
+    const f = await file(
+      "only-capture.ptch",
+      `${PATCH}export let lily = resid[L=1, pos=-2..-1] of source\npatch resid[L=0, pos=-1] from source into target\n`,
+    );
     const { code, stdout } = await ptch(["run", f]);
     expect(code).toBe(0);
-    expect(stdout).toBe("lily: resid[L=1] of source: 2 vector(s) of 64 at positions 14, 15 (ptch run --json prints the values)\n");
+    expect(stdout).toBe(
+      "lily: resid[L=1] of source: 2 vector(s) of 64 at positions 14, 15 (ptch run --json prints the values)\n",
+    );
   });
 
   it("rejects numbers a 32-bit activation cannot hold, before running", async () => {
@@ -222,12 +272,20 @@ describe("ptch run output", () => {
 
 describe("ptch lint", () => {
   it("is silent with exit 0 on the examples", async () => {
-    const { code, stdout, stderr } = await ptch(["lint", "examples/hello.ptch", "examples/patch.ptch", "examples/steer.ptch"]);
+    const { code, stdout, stderr } = await ptch([
+      "lint",
+      "examples/hello.ptch",
+      "examples/patch.ptch",
+      "examples/steer.ptch",
+    ]);
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
   it("reports syntax, name and model errors of several files in one pass, exit 1", async () => {
-    const a = await file("lint-a.ptch", `${PATCH}patch resid[L=9, pos=-2] from source into target\ngenerate 3 from target\n`);
+    const a = await file(
+      "lint-a.ptch",
+      `${PATCH}patch resid[L=9, pos=-2] from source into target\ngenerate 3 from target\n`,
+    );
     const b = await file("lint-b.ptch", `${PATCH}generate 3 form target\nprompt = 1\n`);
     const { code, stdout } = await ptch(["lint", a, b]);
     expect(code).toBe(1);
@@ -240,11 +298,16 @@ describe("ptch lint", () => {
     const a = await file("lint-alias.ptch", `${PATCH}zero resid_post[L=5, pos=-1] in target\ngenerate 2 from target\n`);
     const { code, stdout } = await ptch(["lint", a]);
     expect(code).toBe(1);
-    expect(stdout).toContain(`${a}:4:17: error PTCH3101: layer 5 is out of range for resid_post: this model has layers 0..4`);
+    expect(stdout).toContain(
+      `${a}:4:17: error PTCH3101: layer 5 is out of range for resid_post: this model has layers 0..4`,
+    );
   });
 
   it("prints JSON diagnostics with --format json", async () => {
-    const a = await file("lint-json.ptch", `${PATCH}prompt unused = "x"\npatch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\n`);
+    const a = await file(
+      "lint-json.ptch",
+      `${PATCH}prompt unused = "x"\npatch resid[L=1, pos=-2] from source into target\ngenerate 3 from target\n`,
+    );
     const { code, stdout } = await ptch(["lint", a, "--format", "json"]);
     expect(code).toBe(0);
     const { diagnostics } = JSON.parse(stdout);
@@ -284,11 +347,16 @@ describe("ptch plan, compile and fmt", () => {
   });
 
   it("fmt rewrites files in the canonical layout; --check lists what would change", async () => {
-    const messy = await file("messy.ptch", `model   "stories260K";prompt p="x"  # the prompt\n\n\ngenerate 3   from p\n`);
+    const messy = await file(
+      "messy.ptch",
+      `model   "stories260K";prompt p="x"  # the prompt\n\n\ngenerate 3   from p\n`,
+    );
     const check = await ptch(["fmt", "--check", messy]);
     expect(check).toEqual({ code: 1, stdout: `${messy}\n`, stderr: "" });
     expect((await ptch(["fmt", messy])).code).toBe(0);
-    expect(await readFile(messy, "utf8")).toBe(`model "stories260K"\nprompt p = "x"  # the prompt\n\ngenerate 3 from p\n`);
+    expect(await readFile(messy, "utf8")).toBe(
+      `model "stories260K"\nprompt p = "x"  # the prompt\n\ngenerate 3 from p\n`,
+    );
     expect(await ptch(["fmt", "--check", messy])).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
@@ -302,7 +370,11 @@ describe("ptch plan, compile and fmt", () => {
 
 describe("files on disk", () => {
   it("compile -o into a missing folder or onto a folder fails cleanly and leaves nothing behind", async () => {
-    expectCleanFailure(await ptch(["compile", "examples/patch.ptch", "-o", path.join(dir, "no", "such", "out.ts")]), "cannot write", "no such file or directory");
+    expectCleanFailure(
+      await ptch(["compile", "examples/patch.ptch", "-o", path.join(dir, "no", "such", "out.ts")]),
+      "cannot write",
+      "no such file or directory",
+    );
     const folder = path.join(dir, "a-folder");
     await mkdir(folder);
     const before = await readdir(dir);
@@ -333,7 +405,11 @@ describe("files on disk", () => {
 
   it("a reader that closes the pipe early is not an error", async () => {
     // Several writes, so that the ones after `head` has gone meet a closed pipe.
-    const { stdout } = await promisify(execFile)("bash", ["-o", "pipefail", "-c", `node ${BIN} run examples/sweep.ptch | head -1`], { cwd: ROOT });
+    const { stdout } = await promisify(execFile)(
+      "bash",
+      ["-o", "pipefail", "-c", `node ${BIN} run examples/sweep.ptch | head -1`],
+      { cwd: ROOT },
+    );
     expect(stdout).toBe("[1] target tokens=20 l=0\n");
   });
 
@@ -344,7 +420,16 @@ describe("files on disk", () => {
     await writeFile(f, 'model "./nowhere.gguf"\nprompt p = "Once"\ngenerate 2 from p\n');
     const failed = await ptch(["run", f]);
     expectCleanFailure(failed, `${f}:1:1: error PTCH3113: cannot open the model`, "nowhere.gguf");
-    const ok = await ptch(["run", "sub/m.ptch", "--model", path.relative(dir, path.join(ROOT, "models/stories260K/stories260K.gguf")), "--json"], dir);
+    const ok = await ptch(
+      [
+        "run",
+        "sub/m.ptch",
+        "--model",
+        path.relative(dir, path.join(ROOT, "models/stories260K/stories260K.gguf")),
+        "--json",
+      ],
+      dir,
+    );
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).runs[0].tokens).toHaveLength(2);
   });

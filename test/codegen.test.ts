@@ -38,14 +38,24 @@ async function emit(name: string, source: string): Promise<string> {
 
 /** Runs a script with tsx (in a child process, as a user's code would run) and returns its stdout. */
 async function tsx(file: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), file], { cwd: ROOT });
+  const { stdout } = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), file], {
+    cwd: ROOT,
+  });
   return stdout;
 }
 
 /** A .ptch string literal for any text: the four short escapes, and \u{…} for other control characters. */
 const ptchString = (text: string) =>
   `"${text.replace(/[\\"\n\t]|[\u0000-\u001f\u2028\u2029]/g, (c) =>
-    c === "\\" ? "\\\\" : c === '"' ? '\\"' : c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u{${c.codePointAt(0)!.toString(16)}}`,
+    c === "\\"
+      ? "\\\\"
+      : c === '"'
+        ? '\\"'
+        : c === "\n"
+          ? "\\n"
+          : c === "\t"
+            ? "\\t"
+            : `\\u{${c.codePointAt(0)!.toString(16)}}`,
   )}"`;
 
 const sourceWithPrompts = (texts: readonly string[]) =>
@@ -61,7 +71,15 @@ beforeAll(async () => {
   await writeFile(
     path.join(OUT, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: true, types: ["node"] },
+      compilerOptions: {
+        strict: true,
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        target: "ES2022",
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"],
+      },
       include: ["*.ts"],
     }),
   );
@@ -71,11 +89,21 @@ afterAll(() => rm(OUT, { recursive: true, force: true }));
 describe("ptch compile output", () => {
   it("type-checks under tsc --strict, and keeps prompt text of any content as data", async () => {
     await emit("nasty", sourceWithPrompts(NASTY));
-    await emit("patch", `model "stories260K"\nprompt a = "Lily"\nprompt b = "Tom"\npatch resid[L=1, pos=-1] from a into b\ngenerate 5 from b\n`);
-    await run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(OUT, "tsconfig.json")]);
+    await emit(
+      "patch",
+      `model "stories260K"\nprompt a = "Lily"\nprompt b = "Tom"\npatch resid[L=1, pos=-1] from a into b\ngenerate 5 from b\n`,
+    );
+    await run(process.execPath, [
+      path.join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      path.join(OUT, "tsconfig.json"),
+    ]);
 
     const check = path.join(OUT, "check-nasty.ts");
-    await writeFile(check, `import { plan } from "./nasty.js";\nprocess.stdout.write(JSON.stringify(plan.prompts.map((p) => p.text)));\n`);
+    await writeFile(
+      check,
+      `import { plan } from "./nasty.js";\nprocess.stdout.write(JSON.stringify(plan.prompts.map((p) => p.text)));\n`,
+    );
     expect(JSON.parse(await tsx(check))).toEqual(NASTY);
   });
 
@@ -95,7 +123,12 @@ describe("ptch compile output", () => {
     const main = path.join(OUT, "main-same.ts");
     await writeFile(main, `import { run } from "./same.js";\nprocess.stdout.write(JSON.stringify(await run()));\n`);
     const fromModule = JSON.parse(await tsx(main));
-    const { stdout } = await run(process.execPath, [path.join(ROOT, "dist", "bin", "ptch.js"), "run", ptchFile, "--json"]);
+    const { stdout } = await run(process.execPath, [
+      path.join(ROOT, "dist", "bin", "ptch.js"),
+      "run",
+      ptchFile,
+      "--json",
+    ]);
     expect(fromModule).toEqual(JSON.parse(stdout));
     expect(fromModule.runs).toHaveLength(2);
   });

@@ -734,7 +734,12 @@ describe("intervention checks", () => {
     ],
     ["a mean over every position", "mean resid[L=1, pos=*] in b over a", "PTCH3110 4:17", expect.anything()],
     ["a mean without positions", "mean resid[L=1] in b over a", "PTCH3110 4:6", expect.anything()],
-    ["a number too large", "scale resid[L=1] in b by 1e999", "PTCH3006 4:26", "a number must be finite as a 32-bit float (at most about 3.4e38 in size), got 1e999"],
+    [
+      "a number too large",
+      "scale resid[L=1] in b by 1e999",
+      "PTCH3006 4:26",
+      "a number must be finite as a 32-bit float (at most about 3.4e38 in size), got 1e999",
+    ],
     [
       "a division by zero",
       "add 2 * (1 / 0) to resid[L=1] in b",

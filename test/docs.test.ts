@@ -59,8 +59,7 @@ const exampleLines = new Set(sections.flatMap(({ example }) => (example ? [examp
  * alternatives or a statement on its own (two `model` lines, a `patch` without prompts) are fragments.
  */
 const completePrograms = ptchBlocks(doc).filter(
-  (block) =>
-    !exampleLines.has(block.line) && /^\s*model\b/m.test(block.text) && /(^|;)\s*generate\b/m.test(block.text),
+  (block) => !exampleLines.has(block.line) && /^\s*model\b/m.test(block.text) && /(^|;)\s*generate\b/m.test(block.text),
 );
 
 /**

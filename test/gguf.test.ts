@@ -222,7 +222,9 @@ describe("tensor data", () => {
 
   it("names the type of tensors it cannot decode yet", () => {
     const gguf = readGguf(
-      writeGguf({ tensors: [{ name: "blk.0.attn_q.weight", dims: [256, 2], type: 10, bytes: new Uint8Array(2 * 84) }] }),
+      writeGguf({
+        tensors: [{ name: "blk.0.attn_q.weight", dims: [256, 2], type: 10, bytes: new Uint8Array(2 * 84) }],
+      }),
     );
     expect(gguf.tensorInfo("blk.0.attn_q.weight")).toMatchObject({ typeName: "Q2_K", byteLength: 168 });
     expect(formatError(() => gguf.tensorF32("blk.0.attn_q.weight")).message).toBe(

@@ -85,7 +85,8 @@ async function logitsOf(model: Model, tokens: number[]): Promise<Float32Array> {
   return logits!.data;
 }
 
-const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
+const maxDifference = (a: Float32Array, b: Float32Array) =>
+  a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
 
 const TEXT = "the cat sat on the mat, é!";
 
@@ -154,15 +155,24 @@ describe("unusable directories", () => {
     expect(error).toBeInstanceOf(ModelFormatError);
     return { error: error as ModelFormatError, dir: target };
   }
-  const withTensor = (spec: HfDirSpec, name: string, change: (t: HfDirSpec["tensors"][number]) => object): HfDirSpec => ({
+  const withTensor = (
+    spec: HfDirSpec,
+    name: string,
+    change: (t: HfDirSpec["tensors"][number]) => object,
+  ): HfDirSpec => ({
     ...spec,
     tensors: spec.tensors.map((t) => (t.name === name ? { ...t, ...change(t) } : t)),
   });
 
   it("a directory without weights", async () => {
-    const { error, dir: target } = await loadError((s) => s, (d) => rm(path.join(d, "model.safetensors")));
+    const { error, dir: target } = await loadError(
+      (s) => s,
+      (d) => rm(path.join(d, "model.safetensors")),
+    );
     expect(error.file).toBe(target);
-    expect(error.message).toMatch(/^no weights: the directory has neither model.safetensors nor model.safetensors.index.json/);
+    expect(error.message).toMatch(
+      /^no weights: the directory has neither model.safetensors nor model.safetensors.index.json/,
+    );
   });
 
   it("an unknown architecture, listing the supported ones", async () => {
@@ -189,26 +199,34 @@ describe("unusable directories", () => {
 
   it("a tensor of a dtype that is not a float", async () => {
     const name = "model.norm.weight";
-    const { error } = await loadError((s) => s, async (d) => {
-      // Rewrite the header in place: I32 has F32's width, so the data still fits.
-      const file = path.join(d, "model.safetensors");
-      const { readFile } = await import("node:fs/promises");
-      const bytes = Buffer.from(await readFile(file));
-      const header = bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8");
-      const json = JSON.parse(header) as Record<string, { dtype: string }>;
-      json[name]!.dtype = "I32";
-      bytes.write(JSON.stringify(json).padEnd(header.length, " "), 8, "utf8");
-      await writeFile(file, bytes);
-    });
+    const { error } = await loadError(
+      (s) => s,
+      async (d) => {
+        // Rewrite the header in place: I32 has F32's width, so the data still fits.
+        const file = path.join(d, "model.safetensors");
+        const { readFile } = await import("node:fs/promises");
+        const bytes = Buffer.from(await readFile(file));
+        const header = bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8");
+        const json = JSON.parse(header) as Record<string, { dtype: string }>;
+        json[name]!.dtype = "I32";
+        bytes.write(JSON.stringify(json).padEnd(header.length, " "), 8, "utf8");
+        await writeFile(file, bytes);
+      },
+    );
     expect(error.message).toBe(`tensor '${name}' has dtype I32; weights must be F32, F16, BF16`);
   });
 
   it("a safetensors header longer than the file", async () => {
-    const { error } = await loadError((s) => s, async (d) => {
-      const file = path.join(d, "model.safetensors");
-      await truncate(file, 40);
-    });
-    expect(error.message).toMatch(/^corrupt: the header is \d+ bytes long but the file has only 32 bytes after its length$/);
+    const { error } = await loadError(
+      (s) => s,
+      async (d) => {
+        const file = path.join(d, "model.safetensors");
+        await truncate(file, 40);
+      },
+    );
+    expect(error.message).toMatch(
+      /^corrupt: the header is \d+ bytes long but the file has only 32 bytes after its length$/,
+    );
   });
 
   it("a shard the index names that is absent", async () => {

@@ -42,7 +42,9 @@ describe("TypeScript hooks", () => {
   it("give the same tokens as the equivalent slot intervention", async () => {
     const tokens = prompt();
     const [hooked] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 40, hooks: [steeringHook] }]);
-    const [slotted] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 40, interventions: steeringTable(tokens.length) }]);
+    const [slotted] = await generate(model, [
+      { promptTokens: tokens, maxNewTokens: 40, interventions: steeringTable(tokens.length) },
+    ]);
     const [plain] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 40 }]);
     expect(hooked!.tokens).toEqual(slotted!.tokens);
     expect(hooked!.tokens).not.toEqual(plain!.tokens);
@@ -87,22 +89,35 @@ describe("TypeScript hooks", () => {
   it("several hooks split the graph at each site, and a hook composes with a slot on the same site", async () => {
     const tokens = prompt();
     const noop = (site: ActivationHook["site"]): ActivationHook => ({ site, fn: () => undefined });
-    const hooks = [noop({ site: "resid", layer: 0 }), noop({ site: "attn_out", layer: 0 }), noop({ site: "k", layer: 0 }), noop({ site: "v", layer: 0 }), steeringHook];
+    const hooks = [
+      noop({ site: "resid", layer: 0 }),
+      noop({ site: "attn_out", layer: 0 }),
+      noop({ site: "k", layer: 0 }),
+      noop({ site: "v", layer: 0 }),
+      steeringHook,
+    ];
     // The hook runs after the slot: together they add the steering vector twice.
-    const [both] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, hooks, interventions: steeringTable(tokens.length) }]);
+    const [both] = await generate(model, [
+      { promptTokens: tokens, maxNewTokens: 20, hooks, interventions: steeringTable(tokens.length) },
+    ]);
     const twice = steeringTable(tokens.length);
     const add = { ...identityAffine(64), b: STEER };
     const positions = Array.from({ length: tokens.length - FROM_POSITION }, (_, i) => FROM_POSITION + i);
     twice.add({ site: "resid", layer: 2 }, 64, { positions, generated: true }, () => add);
     const [slotted] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: twice }]);
-    const [once] = await generate(model, [{ promptTokens: tokens, maxNewTokens: 20, interventions: steeringTable(tokens.length) }]);
+    const [once] = await generate(model, [
+      { promptTokens: tokens, maxNewTokens: 20, interventions: steeringTable(tokens.length) },
+    ]);
     expect(both!.tokens).toEqual(slotted!.tokens);
     expect(both!.tokens).not.toEqual(once!.tokens);
   });
 
   it("are not called for a batch row that has finished", async () => {
     const seen: number[][] = [];
-    const recorder: ActivationHook = { site: { site: "resid", layer: 1 }, fn: (_, { positions }) => void seen.push([...positions]) };
+    const recorder: ActivationHook = {
+      site: { site: "resid", layer: 1 },
+      fn: (_, { positions }) => void seen.push([...positions]),
+    };
     const tokens = prompt();
     await generate(model, [
       { promptTokens: tokens, maxNewTokens: 1, hooks: [recorder] },
@@ -111,4 +126,3 @@ describe("TypeScript hooks", () => {
     expect(seen).toEqual([tokens.map((_, i) => i)]);
   });
 });
-

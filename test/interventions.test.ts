@@ -143,15 +143,41 @@ const KINDS: Record<string, (positions: PositionSpec) => PlanStep> = {
     factor: { kind: "number", value: -1.5 },
   }),
   zero: (positions) => ({ kind: "zero", prompt: "target", site: select("attn_out", 0, positions) }),
-  mean: (positions) => ({ kind: "mean", prompt: "target", site: select("resid_mid", 3, positions), over: ["other", "third"] }),
+  mean: (positions) => ({
+    kind: "mean",
+    prompt: "target",
+    site: select("resid_mid", 3, positions),
+    over: ["other", "third"],
+  }),
   "k patch": (positions) => {
     const site = select("k", 1, positions, 2);
-    return { kind: "patch", sourcePrompt: "other", source: takesPerPositionValues(positions) ? site : single(site), prompt: "target", site };
+    return {
+      kind: "patch",
+      sourcePrompt: "other",
+      source: takesPerPositionValues(positions) ? site : single(site),
+      prompt: "target",
+      site,
+    };
   },
-  "q add": (positions) => ({ kind: "add", prompt: "target", site: select("q", 0, positions, 7), value: { kind: "number", value: 0.75 } }),
-  "v scale": (positions) => ({ kind: "scale", prompt: "target", site: select("v", 4, positions), factor: { kind: "number", value: 3 } }),
+  "q add": (positions) => ({
+    kind: "add",
+    prompt: "target",
+    site: select("q", 0, positions, 7),
+    value: { kind: "number", value: 0.75 },
+  }),
+  "v scale": (positions) => ({
+    kind: "scale",
+    prompt: "target",
+    site: select("v", 4, positions),
+    factor: { kind: "number", value: 3 },
+  }),
   // Not a scale: the final RMSNorm would undo it.
-  "final resid": (positions) => ({ kind: "add", prompt: "target", site: select("resid", 5, positions), value: { kind: "number", value: 0.5 } }),
+  "final resid": (positions) => ({
+    kind: "add",
+    prompt: "target",
+    site: select("resid", 5, positions),
+    value: { kind: "number", value: 0.5 },
+  }),
 };
 
 describe("every intervention kind at every kind of position", () => {
@@ -161,24 +187,29 @@ describe("every intervention kind at every kind of position", () => {
     ),
   );
 
-  it.each(cases)("%s at %s: cached generation equals recomputing from scratch, and ONNX equals the reference", async (kind, _name, positions) => {
-    const plain = await preparedRequest(planOf([]));
-    const request = await preparedRequest(planOf([KINDS[kind]!(positions)]));
-    expect(request.interventions?.isEmpty).toBe(false);
+  it.each(cases)(
+    "%s at %s: cached generation equals recomputing from scratch, and ONNX equals the reference",
+    async (kind, _name, positions) => {
+      const plain = await preparedRequest(planOf([]));
+      const request = await preparedRequest(planOf([KINDS[kind]!(positions)]));
+      expect(request.interventions?.isEmpty).toBe(false);
 
-    const [cached] = await generate(model, [request]);
-    expect(cached!.tokens).toEqual(await recomputeGreedy(request));
+      const [cached] = await generate(model, [request]);
+      expect(cached!.tokens).toEqual(await recomputeGreedy(request));
 
-    // Over prompt and generated positions, the graph's slots match the reference hooked at the same sites.
-    const sequence = [...request.promptTokens, ...cached!.tokens.slice(0, 6)];
-    const { logits } = await forwardFull(model, [sequence], [request]);
-    expect(maxDifference(logits!.data, referenceLogits(llama, sequence, tableHook(request.interventions)))).toBeLessThan(1e-4);
+      // Over prompt and generated positions, the graph's slots match the reference hooked at the same sites.
+      const sequence = [...request.promptTokens, ...cached!.tokens.slice(0, 6)];
+      const { logits } = await forwardFull(model, [sequence], [request]);
+      expect(
+        maxDifference(logits!.data, referenceLogits(llama, sequence, tableHook(request.interventions))),
+      ).toBeLessThan(1e-4);
 
-    // The intervention acted: the logits differ from an unpatched run somewhere it applies.
-    const { logits: plainLogits } = await forwardFull(model, [sequence], [plain]);
-    expect(maxDifference(logits!.data, referenceLogits(llama, sequence))).toBeGreaterThan(1e-3);
-    expect(maxDifference(plainLogits!.data, referenceLogits(llama, sequence))).toBeLessThan(1e-4);
-  });
+      // The intervention acted: the logits differ from an unpatched run somewhere it applies.
+      const { logits: plainLogits } = await forwardFull(model, [sequence], [plain]);
+      expect(maxDifference(logits!.data, referenceLogits(llama, sequence))).toBeGreaterThan(1e-3);
+      expect(maxDifference(plainLogits!.data, referenceLogits(llama, sequence))).toBeLessThan(1e-4);
+    },
+  );
 
   it("mean ablation at generated positions is rejected before anything runs", () => {
     const plan = planOf([KINDS.mean!({ kind: "generated" })]);
@@ -237,7 +268,8 @@ describe("what interventions compute", () => {
     const headDim = model.config.headDim;
     const expected = referenceLogits(llama, model.tokenizer.encode(TARGET), (s, p, x) => {
       if (siteId(s) === "resid.1" && p === 4) x.set(sourceResid[sourceResid.length - 2]!);
-      if (siteId(s) === "z.3" && p >= 2 && p <= 4) x.set(otherZ[p - 1]!.subarray(6 * headDim, 7 * headDim), 1 * headDim);
+      if (siteId(s) === "z.3" && p >= 2 && p <= 4)
+        x.set(otherZ[p - 1]!.subarray(6 * headDim, 7 * headDim), 1 * headDim);
     });
     expect(maxDifference(await logitsOf(plan), expected)).toBeLessThan(1e-4);
   });
@@ -276,7 +308,14 @@ describe("what interventions compute", () => {
   });
 
   it("mean ablation writes the average of the other prompts at each position", async () => {
-    const plan = planOf([{ kind: "mean", prompt: "target", site: select("mlp_out", 1, { kind: "range", from: 1, to: 6 }), over: ["source", "other"] }]);
+    const plan = planOf([
+      {
+        kind: "mean",
+        prompt: "target",
+        site: select("mlp_out", 1, { kind: "range", from: 1, to: 6 }),
+        over: ["source", "other"],
+      },
+    ]);
     const site = { site: "mlp_out", layer: 1 } as const;
     const [a, b] = [referenceActivations(SOURCE, site), referenceActivations(OTHER, site)];
     const expected = referenceLogits(llama, model.tokenizer.encode(TARGET), (s, p, x) => {
@@ -290,7 +329,13 @@ describe("what interventions compute", () => {
     const scaleThenZeroHead: PlanStep[] = [
       { kind: "scale", prompt: "source", site, factor: { kind: "number", value: 2 } },
       { kind: "add", prompt: "source", site, value: { kind: "number", value: 1 } },
-      { kind: "patch", sourcePrompt: "source", source: select("resid", 4, { kind: "index", index: 5 }), prompt: "target", site: select("resid", 4, { kind: "index", index: 5 }) },
+      {
+        kind: "patch",
+        sourcePrompt: "source",
+        source: select("resid", 4, { kind: "index", index: 5 }),
+        prompt: "target",
+        site: select("resid", 4, { kind: "index", index: 5 }),
+      },
     ];
     // The patch reads source's resid 4 after source's own (2x + 1) at resid 3, position 5.
     const sourceRows = referenceActivations(SOURCE, { site: "resid", layer: 4 }, (s, p, x) => {
@@ -306,7 +351,10 @@ describe("what interventions compute", () => {
 describe("invariants", () => {
   it("patching a prompt from itself at the same place changes nothing", async () => {
     const site = select("resid", 2, { kind: "range", from: 1, to: 8 });
-    const result = await runPlanOnModel(asPlan(planOf([{ kind: "patch", sourcePrompt: "target", source: site, prompt: "target", site }])), model);
+    const result = await runPlanOnModel(
+      asPlan(planOf([{ kind: "patch", sourcePrompt: "target", source: site, prompt: "target", site }])),
+      model,
+    );
     const plain = await runPlanOnModel(asPlan(planOf([])), model);
     expect(result.runs[0]!.tokens).toEqual(plain.runs[0]!.tokens);
   });
@@ -321,10 +369,18 @@ describe("invariants", () => {
   it("batched generation of prompts of different lengths equals running each alone", async () => {
     const patch = select("resid", 1, { kind: "index", index: -2 });
     const requests: GenerationRequest[] = [
-      await preparedRequest(planOf([{ kind: "patch", sourcePrompt: "source", source: patch, prompt: "target", site: patch }])),
+      await preparedRequest(
+        planOf([{ kind: "patch", sourcePrompt: "source", source: patch, prompt: "target", site: patch }]),
+      ),
       { promptTokens: model.tokenizer.encode("Tom"), maxNewTokens: 30 },
-      { promptTokens: model.tokenizer.encode(OTHER + " She was happy."), maxNewTokens: 25, sampling: { kind: "sample", temperature: 0.9, topK: 20, seed: 3 } },
-      await preparedRequest(planOf([{ kind: "zero", prompt: "target", site: select("mlp_out", 0, { kind: "generated" }) }])),
+      {
+        promptTokens: model.tokenizer.encode(OTHER + " She was happy."),
+        maxNewTokens: 25,
+        sampling: { kind: "sample", temperature: 0.9, topK: 20, seed: 3 },
+      },
+      await preparedRequest(
+        planOf([{ kind: "zero", prompt: "target", site: select("mlp_out", 0, { kind: "generated" }) }]),
+      ),
     ];
     const batched = await generate(model, requests);
     for (const [i, request] of requests.entries()) {

@@ -16,24 +16,52 @@ prompt c = "Tom had a red ball."
 `;
 
 const prompt = fc.constantFrom("a", "b", "c");
-const site = fc.constantFrom("resid", "resid_pre", "resid_post", "attn_out", "resid_mid", "mlp_out", "mlp_hidden", "z", "q", "k", "v");
+const site = fc.constantFrom(
+  "resid",
+  "resid_pre",
+  "resid_post",
+  "attn_out",
+  "resid_mid",
+  "mlp_out",
+  "mlp_hidden",
+  "z",
+  "q",
+  "k",
+  "v",
+);
 // Mostly selections that fit, with enough misfits (layers, heads, positions) to exercise the checks.
-const index = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: -10, max: 10 }) }, { weight: 1, arbitrary: fc.integer({ min: -30, max: 30 }) });
+const index = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: -10, max: 10 }) },
+  { weight: 1, arbitrary: fc.integer({ min: -30, max: 30 }) },
+);
 const position = fc.oneof(
   index.map(String),
   fc.tuple(index, index).map(([x, y]) => `${Math.min(x, y)}..${Math.max(x, y)}`),
   fc.constantFrom('"Tom"', '"little"', '"Lily"', '"ball"', "prompt", "new", "*"),
 );
-const layer = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 6 }) });
-const head = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 8 }) });
-const selectors = fc
-  .record({ L: layer, head, pos: position }, { requiredKeys: ["L"] })
-  .map((s) => `[${Object.entries(s).map(([k, v]) => `${k}=${v}`).join(", ")}]`);
-const siteRef = fc.tuple(site, selectors).map(([s, sel]) => s + (["z", "q", "k", "v"].includes(s) ? sel : sel.replace(/, head=\d+/, "")));
+const layer = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 4 }) },
+  { weight: 1, arbitrary: fc.integer({ min: -1, max: 6 }) },
+);
+const head = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 4, max: 8 }) },
+);
+const selectors = fc.record({ L: layer, head, pos: position }, { requiredKeys: ["L"] }).map(
+  (s) =>
+    `[${Object.entries(s)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}]`,
+);
+const siteRef = fc
+  .tuple(site, selectors)
+  .map(([s, sel]) => s + (["z", "q", "k", "v"].includes(s) ? sel : sel.replace(/, head=\d+/, "")));
 const value = fc.oneof(
   fc.double({ min: -3, max: 3, noNaN: true }).map((x) => x.toFixed(2)),
   fc.tuple(siteRef, prompt).map(([s, p]) => `${s} of ${p}`),
-  fc.tuple(fc.double({ min: -2, max: 2, noNaN: true }), siteRef, siteRef).map(([k, s, t]) => `${k.toFixed(2)} * (${s} of "Lily" - ${t} of a)`),
+  fc
+    .tuple(fc.double({ min: -2, max: 2, noNaN: true }), siteRef, siteRef)
+    .map(([k, s, t]) => `${k.toFixed(2)} * (${s} of "Lily" - ${t} of a)`),
 );
 const statement = fc.oneof(
   fc.tuple(siteRef, prompt, prompt).map(([s, p, q]) => `patch ${s} from ${p} into ${q}`),
@@ -45,7 +73,10 @@ const statement = fc.oneof(
 );
 const program = fc
   .tuple(fc.array(statement, { minLength: 1, maxLength: 4 }), prompt, fc.boolean())
-  .map(([statements, q, sample]) => `${PREAMBLE}${statements.join("\n")}\ngenerate 3 from ${q}${sample ? " sample seed=1" : ""}\n`);
+  .map(
+    ([statements, q, sample]) =>
+      `${PREAMBLE}${statements.join("\n")}\ngenerate 3 from ${q}${sample ? " sample seed=1" : ""}\n`,
+  );
 
 let model: Model;
 beforeAll(async () => {

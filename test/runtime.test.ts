@@ -35,7 +35,8 @@ describe("llama forward pass on stories260K", () => {
     const actual = await fullLogits(prompt);
     let worst = 0;
     for (let p = 0; p < prompt.length; p++) {
-      for (let i = 0; i < model.config.vocabSize; i++) worst = Math.max(worst, Math.abs(actual[p]![i]! - expected[p]![i]!));
+      for (let i = 0; i < model.config.vocabSize; i++)
+        worst = Math.max(worst, Math.abs(actual[p]![i]! - expected[p]![i]!));
     }
     expect(worst).toBeLessThan(1e-4);
   });
@@ -67,7 +68,9 @@ describe("llama forward pass on stories260K", () => {
     const prompt = model.tokenizer.encode("");
     const [stopped] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60, stopText: "." }]);
     expect(stopped!.stopReason).toBe("stop-text");
-    expect(model.tokenizer.decodeContinuation(prompt, stopped!.tokens)).toBe("Once upon a time, there was a little girl named Lily.");
+    expect(model.tokenizer.decodeContinuation(prompt, stopped!.tokens)).toBe(
+      "Once upon a time, there was a little girl named Lily.",
+    );
     // The stop text is matched in the text as printed: after BOS alone, the first word has no leading space.
     const [atStart] = await generate(model, [{ promptTokens: prompt, maxNewTokens: 60, stopText: " Once" }]);
     expect(atStart!.stopReason).toBe("limit");
@@ -91,4 +94,3 @@ describe("llama forward pass on stories260K", () => {
     expect(going!.tokens).toHaveLength(60);
   });
 });
-

@@ -37,7 +37,9 @@ export class HfConfig {
     if ((value === undefined || value === null) && fallback !== undefined) return fallback;
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new ModelFormatError(
-        value === undefined ? `config.json has no '${key}'` : `'${key}' in config.json is ${JSON.stringify(value)}, not a number`,
+        value === undefined
+          ? `config.json has no '${key}'`
+          : `'${key}' in config.json is ${JSON.stringify(value)}, not a number`,
         this.file,
       );
     }
@@ -103,6 +105,8 @@ export function activationOf(hf: HfConfig, key: string, fallback: string): Activ
     case "silu":
       return "silu";
     default:
-      throw hf.fail(`activation '${name}' (${key}) is not supported; supported: gelu, gelu_new, gelu_pytorch_tanh, silu`);
+      throw hf.fail(
+        `activation '${name}' (${key}) is not supported; supported: gelu, gelu_new, gelu_pytorch_tanh, silu`,
+      );
   }
 }

@@ -88,8 +88,7 @@ export interface Norm {
  * (GPT-2's c_attn) or per head as [q, k, v] (GPT-NeoX's query_key_value).
  */
 export type QkvProjection =
-  | { kind: "separate"; q: Linear; k: Linear; v: Linear }
-  | { kind: "fused"; qkv: Linear; order: "blocks" | "per-head" };
+  { kind: "separate"; q: Linear; k: Linear; v: Linear } | { kind: "fused"; qkv: Linear; order: "blocks" | "per-head" };
 
 export interface LayerWeights {
   attnNorm: Norm;

@@ -67,7 +67,9 @@ function configFromGguf(gguf: GgufFile): ModelConfig {
   }
   const scaling = gguf.has(key("rope.scaling.type")) ? gguf.getString(key("rope.scaling.type")) : "none";
   if (scaling !== "none" || gguf.tensors.has("rope_freqs.weight")) {
-    throw fail(`scaled rotary embeddings (${scaling === "none" ? "rope_freqs.weight" : scaling}) are not supported yet`);
+    throw fail(
+      `scaled rotary embeddings (${scaling === "none" ? "rope_freqs.weight" : scaling}) are not supported yet`,
+    );
   }
   const qwen2 = arch === "qwen2";
   return {

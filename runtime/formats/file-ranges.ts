@@ -53,7 +53,7 @@ function withOpenFile<T>(path: string, use: (fd: number) => T): T {
 const MAX_BYTES_PER_READ = 2 ** 30;
 
 function readFully(fd: number, target: Uint8Array, position: number, path: string, what: string): void {
-  for (let done = 0; done < target.length; ) {
+  for (let done = 0; done < target.length;) {
     const length = Math.min(target.length - done, MAX_BYTES_PER_READ);
     const read = withFileErrors(path, () => readSync(fd, target, done, length, position + done));
     if (read === 0) {

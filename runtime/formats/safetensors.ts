@@ -96,12 +96,14 @@ export class SafetensorsWeights {
       if (header === undefined) {
         const file = path.join(dir, shard);
         const source = openIfPresent(file);
-        if (source === undefined) throw new ModelFormatError(`names shard '${shard}', which is not in the directory`, indexFile);
+        if (source === undefined)
+          throw new ModelFormatError(`names shard '${shard}', which is not in the directory`, indexFile);
         header = readHeader(file, source);
         shards.set(shard, header);
       }
       const entry = header.get(name);
-      if (entry === undefined) throw new ModelFormatError(`has no tensor '${name}', which ${INDEX_FILE} puts there`, path.join(dir, shard));
+      if (entry === undefined)
+        throw new ModelFormatError(`has no tensor '${name}', which ${INDEX_FILE} puts there`, path.join(dir, shard));
       tensors.set(name, entry);
     }
     return new SafetensorsWeights(tensors, dir);
@@ -165,13 +167,19 @@ function openIfPresent(file: string): ByteSource | undefined {
 
 function readHeader(file: string, source: ByteSource): Map<string, TensorEntry> {
   const fail = (message: string) => new ModelFormatError(message, file);
-  if (source.size < 8) throw fail(`truncated: a safetensors file starts with an 8-byte header length, and this one has ${source.size} bytes`);
+  if (source.size < 8)
+    throw fail(
+      `truncated: a safetensors file starts with an 8-byte header length, and this one has ${source.size} bytes`,
+    );
   const { headerText, headerLength } = source.reading((read) => {
     const length = new DataView(read(0, 8, "the header length").slice().buffer).getBigUint64(0, true);
     if (length > BigInt(source.size - 8)) {
-      throw fail(`corrupt: the header is ${length} bytes long but the file has only ${source.size - 8} bytes after its length`);
+      throw fail(
+        `corrupt: the header is ${length} bytes long but the file has only ${source.size - 8} bytes after its length`,
+      );
     }
-    if (length > BigInt(MAX_HEADER_BYTES)) throw fail(`corrupt: a header of ${length} bytes is larger than any real one`);
+    if (length > BigInt(MAX_HEADER_BYTES))
+      throw fail(`corrupt: a header of ${length} bytes is larger than any real one`);
     const bytes = read(8, Number(length), "the header");
     try {
       return { headerText: new TextDecoder("utf-8", { fatal: true }).decode(bytes), headerLength: Number(length) };
@@ -185,15 +193,21 @@ function readHeader(file: string, source: ByteSource): Map<string, TensorEntry> 
   } catch (error) {
     throw fail(`corrupt: the header is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) throw fail("corrupt: the header is not a JSON object");
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    throw fail("corrupt: the header is not a JSON object");
   const dataStart = 8 + headerLength;
   const dataLength = source.size - dataStart;
   const tensors = new Map<string, TensorEntry>();
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") continue;
-    const { dtype, shape, data_offsets: offsets } = (value ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (value ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const what = `tensor '${name}'`;
-    if (typeof dtype !== "string" || DTYPE_BYTES[dtype] === undefined) throw fail(`corrupt: ${what} has dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== "string" || DTYPE_BYTES[dtype] === undefined)
+      throw fail(`corrupt: ${what} has dtype ${JSON.stringify(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
       throw fail(`corrupt: ${what} has shape ${JSON.stringify(shape)}`);
     }
@@ -206,7 +220,8 @@ function readHeader(file: string, source: ByteSource): Map<string, TensorEntry> 
       throw fail(`corrupt: ${what} has data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end > dataLength) throw fail(`truncated: ${what} ends at data byte ${end} but the file holds ${dataLength} bytes of data`);
+    if (end > dataLength)
+      throw fail(`truncated: ${what} ends at data byte ${end} but the file holds ${dataLength} bytes of data`);
     const elementCount = (shape as number[]).reduce((product, dim) => product * dim, 1);
     if (elementCount * DTYPE_BYTES[dtype]! !== end - begin) {
       throw fail(`corrupt: ${what} of shape [${shape.join(", ")}] and dtype ${dtype} cannot take ${end - begin} bytes`);

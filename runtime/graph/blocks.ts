@@ -76,7 +76,10 @@ export class Blocks {
    */
   pairsToHalves(x: string): string {
     const half = this.config.headDim / 2;
-    const order = [...Array.from({ length: half }, (_, i) => 2 * i), ...Array.from({ length: half }, (_, i) => 2 * i + 1)];
+    const order = [
+      ...Array.from({ length: half }, (_, i) => 2 * i),
+      ...Array.from({ length: half }, (_, i) => 2 * i + 1),
+    ];
     return this.g.op("Gather", [x, this.g.int64(order)], { axis: 3 });
   }
 

@@ -143,7 +143,10 @@ export class GraphBuilder {
     if (existing) return existing;
     const name = this.fresh("const_i64");
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
-    this.initializers.set(name, new ProtoWriter().packedInts(1, [values.length]).int(2, ElemType.Int64).string(8, name).bytes(9, raw));
+    this.initializers.set(
+      name,
+      new ProtoWriter().packedInts(1, [values.length]).int(2, ElemType.Int64).string(8, name).bytes(9, raw),
+    );
     this.int64Constants.set(key, name);
     this.nonFloat.set(name, ElemType.Int64);
     return name;
@@ -155,7 +158,12 @@ export class GraphBuilder {
   }
 
   /** Adds one node with a single output and returns the output's name. */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttributeValue> = {}, outputName?: string): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttributeValue> = {},
+    outputName?: string,
+  ): string {
     const [out] = this.opMulti(opType, inputs, 1, attrs, outputName ? [outputName] : undefined);
     return out!;
   }
@@ -176,7 +184,8 @@ export class GraphBuilder {
     for (const [name, value] of Object.entries(attrs)) node.message(5, attribute(name, value));
     this.nodes.push({ inputs, outputs, encoded: node });
     const outputType = resultType(opType, attrs, this.nonFloat.get(inputs[0] ?? ""));
-    if (outputType !== undefined && outputType !== ElemType.Float) for (const o of outputs) this.nonFloat.set(o, outputType);
+    if (outputType !== undefined && outputType !== ElemType.Float)
+      for (const o of outputs) this.nonFloat.set(o, outputType);
     return outputs;
   }
 
@@ -209,7 +218,8 @@ export class GraphBuilder {
     // Values each segment must hand on: used later, or the value of the cut that ends it.
     const handedOn = ranges.map(() => new Set<string>());
     ranges.forEach((nodes, s) => {
-      for (const n of nodes) for (const i of n.inputs) if ((definedIn.get(i) ?? s) < s) handedOn[definedIn.get(i)!]!.add(i);
+      for (const n of nodes)
+        for (const i of n.inputs) if ((definedIn.get(i) ?? s) < s) handedOn[definedIn.get(i)!]!.add(i);
     });
     this.cuts.forEach((c, s) => handedOn[s]!.add(c.value));
     const cutOf = new Map(this.cuts.map((c) => [c.replacement, c]));
@@ -223,11 +233,14 @@ export class GraphBuilder {
         const cut = cutOf.get(name);
         if (port) inputs.push(port);
         else if (cut) inputs.push({ name, info: this.anyShape(name, cut.value) });
-        else if (definedIn.get(name) !== undefined && definedIn.get(name)! < s) inputs.push({ name, info: this.anyShape(name) });
+        else if (definedIn.get(name) !== undefined && definedIn.get(name)! < s)
+          inputs.push({ name, info: this.anyShape(name) });
       }
       const outputs: Port[] = [
         ...this.outputs.filter((p) => definedIn.get(p.name) === s),
-        ...[...handedOn[s]!].filter((name) => !graphOutputs.has(name)).map((name) => ({ name, info: this.anyShape(name) })),
+        ...[...handedOn[s]!]
+          .filter((name) => !graphOutputs.has(name))
+          .map((name) => ({ name, info: this.anyShape(name) })),
       ];
       const graph = new ProtoWriter();
       for (const n of nodes) graph.message(1, n.encoded);
@@ -254,13 +267,30 @@ export class GraphBuilder {
 }
 
 /** Ops whose outputs have the element type of their first input. */
-const TYPE_PRESERVING_OPS = new Set(["Add", "Concat", "Gather", "Identity", "Mul", "Reshape", "Slice", "Split", "Squeeze", "Sub", "Transpose", "Unsqueeze"]);
+const TYPE_PRESERVING_OPS = new Set([
+  "Add",
+  "Concat",
+  "Gather",
+  "Identity",
+  "Mul",
+  "Reshape",
+  "Slice",
+  "Split",
+  "Squeeze",
+  "Sub",
+  "Transpose",
+  "Unsqueeze",
+]);
 
 /**
  * The element type of an op's outputs where it is not float, which a value handed between segments must declare:
  * Shape gives int64, Cast its target, and shape arithmetic keeps its input's type.
  */
-function resultType(opType: string, attrs: Record<string, AttributeValue>, firstInput: ElemType | undefined): ElemType | undefined {
+function resultType(
+  opType: string,
+  attrs: Record<string, AttributeValue>,
+  firstInput: ElemType | undefined,
+): ElemType | undefined {
   if (opType === "Shape") return ElemType.Int64;
   if (opType === "Cast") return typeof attrs["to"] === "number" ? (attrs["to"] as ElemType) : undefined;
   return TYPE_PRESERVING_OPS.has(opType) ? firstInput : undefined;

@@ -55,7 +55,10 @@ export class GraphSession {
   async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor<Float32Array>>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
-      ortFeeds[name] = t.data instanceof BigInt64Array ? new ort.Tensor("int64", t.data, t.dims) : new ort.Tensor("float32", t.data, t.dims);
+      ortFeeds[name] =
+        t.data instanceof BigInt64Array
+          ? new ort.Tensor("int64", t.data, t.dims)
+          : new ort.Tensor("float32", t.data, t.dims);
     }
     const results = await this.session.run(ortFeeds);
     const out: Record<string, HostTensor<Float32Array>> = {};

@@ -58,7 +58,15 @@ export function byteLevelTokenizerFromGguf(gguf: GgufFile): HfTokenizer {
     vocab[token] = id;
     const type = types[id];
     if (type === CONTROL || type === USER_DEFINED) {
-      addedTokens.push({ id, content: token, special: type === CONTROL, normalized: false, lstrip: false, rstrip: false, single_word: false });
+      addedTokens.push({
+        id,
+        content: token,
+        special: type === CONTROL,
+        normalized: false,
+        lstrip: false,
+        rstrip: false,
+        single_word: false,
+      });
     }
   });
   const bos = tokenId("tokenizer.ggml.bos_token_id");

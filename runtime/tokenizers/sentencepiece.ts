@@ -107,7 +107,8 @@ export class LlamaTokenizer implements Tokenizer {
 
   piece(id: number): string {
     const piece = this.pieces[id];
-    if (piece === undefined) throw new RangeError(`token id ${id} is not in the vocabulary of ${this.pieces.length} tokens`);
+    if (piece === undefined)
+      throw new RangeError(`token id ${id} is not in the vocabulary of ${this.pieces.length} tokens`);
     return piece;
   }
 

@@ -33,7 +33,11 @@ export async function baselinesOf(name: string, source: string): Promise<Record<
   }
   const { plan } = compile(source);
   if (plan && !hasErrors(diagnostics)) {
-    outputs[`${name}.ts`] = await generateModule(plan, { sourceName: file, sourceDir: CASES_DIR, outputDir: CASES_DIR });
+    outputs[`${name}.ts`] = await generateModule(plan, {
+      sourceName: file,
+      sourceDir: CASES_DIR,
+      outputDir: CASES_DIR,
+    });
   }
   return outputs;
 }

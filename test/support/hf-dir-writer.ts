@@ -28,7 +28,15 @@ export function byteLevelTokenizerJson(): Record<string, unknown> {
   return {
     version: "1.0",
     added_tokens: [
-      { id: BYTE_LEVEL_EOS_ID, content: "<|endoftext|>", special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
+      {
+        id: BYTE_LEVEL_EOS_ID,
+        content: "<|endoftext|>",
+        special: true,
+        normalized: false,
+        lstrip: false,
+        rstrip: false,
+        single_word: false,
+      },
     ],
     normalizer: null,
     pre_tokenizer: byteLevel,
@@ -53,9 +61,13 @@ export async function writeHfDir(dir: string, spec: HfDirSpec): Promise<string> 
   await writeFile(path.join(dir, "config.json"), JSON.stringify(spec.config, null, 2));
   const tokenizer = spec.tokenizer === undefined ? byteLevelTokenizerJson() : spec.tokenizer;
   if (tokenizer !== null) {
-    await writeFile(path.join(dir, "tokenizer.json"), typeof tokenizer === "string" ? tokenizer : JSON.stringify(tokenizer));
+    await writeFile(
+      path.join(dir, "tokenizer.json"),
+      typeof tokenizer === "string" ? tokenizer : JSON.stringify(tokenizer),
+    );
   }
-  if (spec.tokenizerConfig) await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify(spec.tokenizerConfig));
+  if (spec.tokenizerConfig)
+    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify(spec.tokenizerConfig));
   const shards = spec.shards ?? 1;
   if (shards === 1) {
     await writeFile(path.join(dir, "model.safetensors"), writeSafetensors(spec.tensors));
@@ -68,7 +80,10 @@ export async function writeHfDir(dir: string, spec: HfDirSpec): Promise<string> 
     for (const tensor of part) weightMap[tensor.name] = name;
     await writeFile(path.join(dir, name), writeSafetensors(part));
   }
-  await writeFile(path.join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  await writeFile(
+    path.join(dir, "model.safetensors.index.json"),
+    JSON.stringify({ metadata: {}, weight_map: weightMap }),
+  );
   return dir;
 }
 
@@ -104,7 +119,10 @@ export function tinyLlama(options: TinyLlamaOptions = {}): HfDirSpec {
     name,
     shape,
     dtype,
-    values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => fill ?? (random.nextDouble() - 0.5) * 0.5),
+    values: Float32Array.from(
+      { length: shape.reduce((a, b) => a * b, 1) },
+      () => fill ?? (random.nextDouble() - 0.5) * 0.5,
+    ),
   });
   const p = "model.layers.0.";
   const kv = d / 2;

@@ -85,4 +85,3 @@ export function roundTo(dtype: SafetensorsDtype, values: ArrayLike<number>): Flo
       : (dtype === "F16" ? halfToFloat : bfloat16ToFloat)(view.getUint16(2 * i, true)),
   );
 }
-
