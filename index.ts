@@ -5,4 +5,7 @@ export { bindPlan, parseParamValue, ParamError } from "./compiler/bind.js";
 export { formatPtch } from "./compiler/format.js";
 export { planWithoutLocations } from "./compiler/plan-json.js";
 export * from "./runtime/index.js";
-export * from "./compiler/types.js";
+export * from "./foundation/source.js";
+export type { Diagnostic, Severity } from "./foundation/diagnostics.js";
+export * from "./grammar/ast.js";
+export * from "./compiler/plan-ir.js";

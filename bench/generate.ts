@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { compile } from "../compiler/index.js";
-import type { Plan } from "../compiler/types.js";
+import type { Plan } from "../compiler/plan-ir.js";
 import { runPlanOnModel } from "../runtime/execute.js";
 import { lint } from "../runtime/lint.js";
 import { Model } from "../runtime/model.js";

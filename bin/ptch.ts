@@ -6,10 +6,11 @@ import { chmod, lstat, readFile, readlink, rename, rm, stat, writeFile } from "n
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
-import { hasErrors } from "../compiler/diagnostics.js";
+import { hasErrors } from "../foundation/diagnostics.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import type { Diagnostic, ParamValue, Plan, RunResult } from "../compiler/types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { ParamValue, Plan, RunResult } from "../compiler/plan-ir.js";
 import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)

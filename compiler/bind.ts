@@ -19,7 +19,7 @@ import type {
   SiteSelection,
   StringOrParam,
   ValueExpr,
-} from "./types.js";
+} from "./plan-ir.js";
 
 /**
  * A plan's parameters can't be bound as asked: a value given for a parameter that does not exist, or that does not

@@ -3,8 +3,8 @@
 // prompts. A run may set a parameter to another value than its default; such values are checked when the plan is
 // bound (bind.ts) and against the model, with the same rules.
 
-import { captureReferences, repeats, statementsOfKind } from "./ast.js";
-import { createDiagnostic, diagnosticAt } from "./diagnostics.js";
+import { captureReferences, repeats, statementsOfKind } from "../grammar/ast-queries.js";
+import { createDiagnostic, diagnosticAt } from "../foundation/diagnostics.js";
 import { closestName, didYouMean } from "./edit-distance.js";
 import { ANY_INTEGER, checkNumber } from "./numbers.js";
 import {
@@ -24,18 +24,18 @@ import {
   type ParamType,
   type ParamUse,
 } from "./params.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 import type {
-  Diagnostic,
   Identifier,
   NumberLiteral,
   ParamStatement,
-  ParamValue,
   Program,
-  SourceRange,
   Statement,
   StringLiteral,
   SweepStatement,
-} from "./types.js";
+} from "../grammar/ast.js";
+import type { ParamValue } from "./plan-ir.js";
+import type { SourceRange } from "../foundation/source.js";
 
 type Declarations = ReadonlyMap<string, ParamDeclaration>;
 

@@ -4,21 +4,21 @@
 // the literals alone it is reported here already, with the same diagnostic. Values written as parameters are
 // skipped here; check-params.ts applies these checks to the values the parameters take.
 
-import { isName, repeats } from "./ast.js";
-import { createDiagnostic, diagnosticAt } from "./diagnostics.js";
+import { isName, repeats } from "../grammar/ast-queries.js";
+import { createDiagnostic, diagnosticAt } from "../foundation/diagnostics.js";
 import { didYouMeanOneOf } from "./edit-distance.js";
 import { ANY_INTEGER, checkNumber, isWrittenAsInteger, NON_NEGATIVE_INTEGER } from "./numbers.js";
 import type { SelectionRole } from "./resolve.js";
 import { effectiveSelectors, SELECTOR_KEYS, SITES, type SelectionKey, type SiteSpec } from "./sites.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 import type {
-  Diagnostic,
   Identifier,
   NumberOrName,
   PatchStatement,
   Selector,
   SelectorValue,
   SiteReference,
-} from "./types.js";
+} from "../grammar/ast.js";
 
 /** A site used on one prompt, with the selectors that apply there (a patch side's overriding the site's). */
 interface SiteUse {

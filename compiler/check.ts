@@ -14,17 +14,17 @@ import {
   subexpressions,
   valueOf,
   ARITHMETIC,
-} from "./ast.js";
+} from "../grammar/ast-queries.js";
 import { checkEachBinding, checkParams } from "./check-params.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
-import { createDiagnostic, diagnosticAt, sortByPosition } from "./diagnostics.js";
+import { createDiagnostic, diagnosticAt, sortByPosition } from "../foundation/diagnostics.js";
 import { closestName, didYouMean, didYouMeanOneOf } from "./edit-distance.js";
 import { ANY_INTEGER, ANY_NUMBER, checkNumber, GENERATE_COUNT, isFiniteFloat32 } from "./numbers.js";
 import { declarationKind, paramDeclarations, type ParamDeclaration } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { effectiveSelectors } from "./sites.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 import type {
-  Diagnostic,
   Expression,
   GenerateStatement,
   Identifier,
@@ -35,9 +35,9 @@ import type {
   Program,
   PromptStatement,
   SiteRead,
-  SourceRange,
   Statement,
-} from "./types.js";
+} from "../grammar/ast.js";
+import type { SourceRange } from "../foundation/source.js";
 
 export function check(program: Program): Diagnostic[] {
   const { statements } = program;

@@ -7,7 +7,7 @@ import path from "node:path";
 import * as prettier from "prettier";
 import { Project, VariableDeclarationKind } from "ts-morph";
 import { planWithoutLocations } from "./plan-json.js";
-import type { ModelRef, ParamValue, Plan } from "./types.js";
+import type { ModelRef, ParamValue, Plan } from "./plan-ir.js";
 
 /** The package name generated modules import the runtime from. */
 const RUNTIME_PACKAGE = "ptch";

@@ -21,9 +21,9 @@ import {
   RightParenthesis,
   StringLiteral,
 } from "../grammar/lexer.js";
-import { hasErrors } from "./diagnostics.js";
-import { LineIndex } from "./line-index.js";
-import type { Diagnostic } from "./types.js";
+import { hasErrors } from "../foundation/diagnostics.js";
+import { LineIndex } from "../foundation/line-index.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 
 export interface FormatResult {
   /** The formatted source; absent when the source has syntax errors, since broken code is never formatted. */

@@ -5,10 +5,12 @@
 import { parse } from "../grammar/index.js";
 import { BYTE_ORDER_MARK } from "../grammar/lexer.js";
 import { check } from "./check.js";
-import { hasErrors } from "./diagnostics.js";
-import { LineIndex } from "./line-index.js";
+import { hasErrors } from "../foundation/diagnostics.js";
+import { LineIndex } from "../foundation/line-index.js";
 import { buildPlan } from "./plan.js";
-import type { Diagnostic, Plan, SourceRange } from "./types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { Plan } from "./plan-ir.js";
+import type { SourceRange } from "../foundation/source.js";
 
 export interface CompileResult {
   /** Present exactly when no diagnostic is an error. */

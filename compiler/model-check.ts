@@ -2,7 +2,7 @@
 // selection resolves to positions, every value has a shape that fits where it goes. The runtime executes
 // from this analysis, so a plan that passes cannot fail on these grounds mid-generation.
 
-import { createDiagnostic } from "./diagnostics.js";
+import { createDiagnostic } from "../foundation/diagnostics.js";
 import {
   checkSiteAgainstModel,
   locate,
@@ -13,7 +13,9 @@ import {
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
-import type { BoundPlan, Diagnostic, PlanStep, SiteName, SiteSelection, SourceRange, ValueExpr } from "./types.js";
+import type { BoundPlan, PlanStep, SiteName, SiteSelection, ValueExpr } from "./plan-ir.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { SourceRange } from "../foundation/source.js";
 
 export interface ModelDimensions extends ModelShape {
   dModel: number;

@@ -1,7 +1,8 @@
 // Constraints on the numbers written in a program, checked the same way wherever they are written.
 
-import { createDiagnostic } from "./diagnostics.js";
-import type { Diagnostic, NumberLiteral } from "./types.js";
+import { createDiagnostic } from "../foundation/diagnostics.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { NumberLiteral } from "../grammar/ast.js";
 
 export interface NumberRule {
   /** Whether the number must be an integer: written as one, and exactly representable (a safe integer). */

@@ -1,7 +1,7 @@
 // Parameters and sweep variables: what each declaration declares (a type, and every value it can take as compiled),
 // and the places in a statement where a name may stand for a literal. The checks and the planner read both from here.
 
-import { isName } from "./ast.js";
+import { isName } from "../grammar/ast-queries.js";
 import { ANY_INTEGER, ANY_NUMBER, isWrittenAsInteger, keepsRule, type NumberRule } from "./numbers.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { SELECTOR_KEYS } from "./sites.js";
@@ -11,18 +11,17 @@ import type {
   NumberLiteral,
   NumberOrName,
   ParamStatement,
-  ParamValue,
-  PlanParam,
   Program,
   Selector,
   SiteReference,
-  SourceRange,
   Statement,
   StringLiteral,
   StringOrName,
   SweepStatement,
   SweepValues,
-} from "./types.js";
+} from "../grammar/ast.js";
+import type { ParamValue, PlanParam } from "./plan-ir.js";
+import type { SourceRange } from "../foundation/source.js";
 
 export type ParamType = PlanParam["type"];
 

@@ -1,7 +1,7 @@
 // A plan as it is printed (`ptch plan`) and embedded in compiled modules: without source locations, which only
 // diagnostics need and which would make the plan change whenever the file is merely reformatted.
 
-import type { Plan } from "./types.js";
+import type { Plan } from "./plan-ir.js";
 
 function withoutLocations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutLocations);

@@ -2,32 +2,34 @@
 // and plans can be diffed and snapshot-tested. A parameter or sweep variable written where a literal may stand
 // becomes a reference to it (`{ "param": "l" }`), which binding the plan (bind.ts) replaces with a value.
 
-import { isName, siteReads, sourcePromptName, statementsOfKind } from "./ast.js";
+import { isName, siteReads, sourcePromptName, statementsOfKind } from "../grammar/ast-queries.js";
 import { paramDeclarations, type ParamDeclaration, type ParamType } from "./params.js";
 import { DEFAULT_SEED, DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField } from "./sampling.js";
 import { effectiveSelectors, SITES } from "./sites.js";
 import {
   PLAN_VERSION,
-  type Expression,
   type ModelRef,
-  type NumberOrName,
   type NumberOrParam,
   type Plan,
   type PlanPrompt,
   type PlanStep,
   type PositionSpec,
+  type SamplingSpec,
+  type SiteSelection,
+  type StringOrParam,
+  type ValueExpr,
+} from "./plan-ir.js";
+import {
+  type Expression,
+  type NumberOrName,
   type Program,
   type SamplingClause,
-  type SamplingSpec,
   type Selector,
   type SelectorValue,
   type SiteReference,
-  type SiteSelection,
   type Statement,
   type StringOrName,
-  type StringOrParam,
-  type ValueExpr,
-} from "./types.js";
+} from "../grammar/ast.js";
 
 /** Builds the plan of a program that passed `check` (so it has exactly one model statement). */
 export function buildPlan(program: Program): Plan {

@@ -6,7 +6,7 @@
 import type { Parser, Printer, SupportLanguage } from "prettier";
 import { formatPtch } from "./format.js";
 import { formatDiagnostic } from "./index.js";
-import type { Diagnostic } from "./types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 
 /** The one node of a parsed .ptch file. */
 interface PtchFile {

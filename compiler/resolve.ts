@@ -2,9 +2,11 @@
 // turned into absolute token indices. Shared by the model-aware lint and by the runtime, so both agree on
 // what `pos=-2` or `pos="Lily"` means and report the same diagnostics.
 
-import { createDiagnostic } from "./diagnostics.js";
+import { createDiagnostic } from "../foundation/diagnostics.js";
 import { SITES } from "./sites.js";
-import type { Diagnostic, PositionSpec, SiteName, SiteSelection, SourceRange } from "./types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { PositionSpec, SiteName, SiteSelection } from "./plan-ir.js";
+import type { SourceRange } from "../foundation/source.js";
 
 /** What resolution needs to know about the model: its shape, not its weights. */
 export interface ModelShape {

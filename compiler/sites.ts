@@ -1,7 +1,8 @@
 // The catalogue of activation sites and selectors, and how the selectors written on a site (and, in a patch, on
 // each side) combine. The checks and the planner both read it from here, so that they cannot disagree.
 
-import type { SelectionLocations, Selector, SiteName } from "./types.js";
+import type { SelectionLocations, SiteName } from "./plan-ir.js";
+import type { Selector } from "../grammar/ast.js";
 
 export interface SiteSpec {
   /** The canonical (TransformerLens) name the plan uses. */

@@ -4,14 +4,13 @@
 // best-effort value, so that later checks don't report a cascade of "no prompt named ..." errors.
 
 import type { CstNode, IToken, TokenType } from "chevrotain";
-import { isName, type BinaryOperator } from "../compiler/ast.js";
-import { createDiagnostic, type DiagnosticName } from "../compiler/diagnostics.js";
-import type { LineIndex } from "../compiler/line-index.js";
+import { isName, type BinaryOperator } from "./ast-queries.js";
+import { createDiagnostic, type DiagnosticName } from "../foundation/diagnostics.js";
+import type { LineIndex } from "../foundation/line-index.js";
 import type {
   AddStatement,
   CaptureSource,
   Comment,
-  Diagnostic,
   Expression,
   GenerateStatement,
   Identifier,
@@ -32,14 +31,15 @@ import type {
   SelectorValue,
   SetStatement,
   SiteReference,
-  SourceRange,
   Statement,
   StringLiteral,
   StringOrName,
   SweepStatement,
   SweepValues,
   ZeroStatement,
-} from "../compiler/types.js";
+} from "./ast.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { SourceRange } from "../foundation/source.js";
 import { isComplete } from "./cst-queries.js";
 import { ClosedString, Minus, Plus, Slash, Star } from "./lexer.js";
 import {

@@ -2,9 +2,10 @@
 // Nothing here throws on user input; all problems come back as diagnostics.
 
 import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from "chevrotain";
-import { createDiagnostic, sortByPosition } from "../compiler/diagnostics.js";
-import { LineIndex } from "../compiler/line-index.js";
-import type { Diagnostic, Program } from "../compiler/types.js";
+import { createDiagnostic, sortByPosition } from "../foundation/diagnostics.js";
+import { LineIndex } from "../foundation/line-index.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { Program } from "./ast.js";
 import { buildAst } from "./ast-builder.js";
 import { firstOffset, isComplete } from "./cst-queries.js";
 import {

@@ -3,7 +3,7 @@
 // missing quotes are reported by the AST builder at their exact position instead of derailing the parse.
 
 import { createToken, Lexer, type TokenType } from "chevrotain";
-import { LINE_BREAK } from "../compiler/line-index.js";
+import { LINE_BREAK } from "../foundation/line-index.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 

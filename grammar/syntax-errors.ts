@@ -14,9 +14,9 @@ import {
   type IToken,
   type TokenType,
 } from "chevrotain";
-import { createDiagnostic } from "../compiler/diagnostics.js";
-import type { LineIndex } from "../compiler/line-index.js";
-import type { Diagnostic } from "../compiler/types.js";
+import { createDiagnostic } from "../foundation/diagnostics.js";
+import type { LineIndex } from "../foundation/line-index.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 import { allTokens, Identifier, Keyword, Newline, Separator, StringLiteral } from "./lexer.js";
 import { tokenRange } from "./token-range.js";
 

@@ -2,8 +2,8 @@
 // end-of-file token, so every range is derived from offsets through the one LineIndex instead.
 
 import { EOF, type IToken } from "chevrotain";
-import type { LineIndex } from "../compiler/line-index.js";
-import type { SourceRange } from "../compiler/types.js";
+import type { LineIndex } from "../foundation/line-index.js";
+import type { SourceRange } from "../foundation/source.js";
 import { Newline } from "./lexer.js";
 
 /** The range of a token; the end-of-file token, which has no offsets, sits at the end of the text. */

@@ -1,6 +1,6 @@
 // Errors the runtime reports about its inputs, as opposed to bugs in the runtime itself.
 
-import type { Diagnostic } from "../compiler/types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 
 /**
  * A model file that cannot be used: unreadable, not GGUF, truncated, corrupt, or lacking something the runtime needs.

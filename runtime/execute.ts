@@ -1,17 +1,17 @@
 // Executes a plan: load its model, tokenize its prompts, check the plan against both, then run it.
 
-import { hasErrors } from "../compiler/diagnostics.js";
+import { hasErrors } from "../foundation/diagnostics.js";
 import { fileURLToPath } from "node:url";
 import { bindPlan } from "../compiler/bind.js";
 import {
   PLAN_VERSION,
   type BoundPlan,
   type CaptureResult,
-  type Diagnostic,
   type GenerationResult,
   type Plan,
   type RunResult,
-} from "../compiler/types.js";
+} from "../compiler/plan-ir.js";
+import { type Diagnostic } from "../foundation/diagnostics.js";
 import { PlanRejectedError } from "./errors.js";
 import { Experiment, sitesOfPlans } from "./experiment.js";
 import { Model } from "./model.js";

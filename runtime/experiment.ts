@@ -4,9 +4,9 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
-import { ARITHMETIC, type BinaryOperator } from "../compiler/ast.js";
+import { ARITHMETIC, type BinaryOperator } from "../grammar/ast-queries.js";
 import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
-import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/types.js";
+import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/plan-ir.js";
 import {
   capturedActivation,
   forwardFull,

@@ -3,10 +3,11 @@
 // point of the sweep grid. Never loads onnxruntime, so it is fast enough to run on save.
 
 import { bindPlan } from "../compiler/bind.js";
-import { createDiagnostic } from "../compiler/diagnostics.js";
+import { createDiagnostic } from "../foundation/diagnostics.js";
 import { compile } from "../compiler/index.js";
 import { NOWHERE } from "../compiler/resolve.js";
-import type { Diagnostic, Plan } from "../compiler/types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { Plan } from "../compiler/plan-ir.js";
 import { parse } from "../grammar/index.js";
 import { ModelFormatError } from "./errors.js";
 import { modelOverride, openModel } from "./model-files.js";

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { modelRef } from "../compiler/plan.js";
-import type { ModelRef } from "../compiler/types.js";
+import type { ModelRef } from "../compiler/plan-ir.js";
 import type { Architecture, HfConfig } from "./architectures/architecture.js";
 import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
 import { ggufArchitecture, hfArchitecture } from "./architectures/registry.js";

@@ -5,7 +5,7 @@
 // a session covering both. Callers that know all their sites up front (an experiment's every sweep point) ask
 // for them at once, so one session serves them all.
 
-import type { ModelRef } from "../compiler/types.js";
+import type { ModelRef } from "../compiler/plan-ir.js";
 import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
 import { RunError } from "./errors.js";
 import { buildTransformerGraph, NO_SITES, type GraphSites } from "./graph/transformer.js";

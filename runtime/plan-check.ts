@@ -3,8 +3,9 @@
 
 import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import type { TokenizedPrompt } from "../compiler/resolve.js";
-import { sortByPosition } from "../compiler/diagnostics.js";
-import type { BoundPlan, Diagnostic } from "../compiler/types.js";
+import { sortByPosition } from "../foundation/diagnostics.js";
+import type { BoundPlan } from "../compiler/plan-ir.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
 import { absentSites, type ModelConfig } from "./architectures/config.js";
 import type { Tokenizer } from "./tokenizers/tokenizer.js";
 

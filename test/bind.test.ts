@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bindPlan, ParamError, parseParamValue } from "../compiler/bind.js";
 import { compile } from "../compiler/index.js";
-import type { BoundPlan, Plan } from "../compiler/types.js";
+import type { BoundPlan, Plan } from "../compiler/plan-ir.js";
 
 /** The plan of a program that must compile without diagnostics. */
 function planOf(...lines: string[]): Plan {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateModule } from "../compiler/codegen.js";
 import { compile } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import type { Plan } from "../compiler/types.js";
+import type { Plan } from "../compiler/plan-ir.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 // Inside the package, so that `import … from "ptch"` resolves to the package itself, as it would for a user.

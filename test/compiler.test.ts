@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bindPlan } from "../compiler/bind.js";
-import { DIAGNOSTICS, createDiagnostic } from "../compiler/diagnostics.js";
+import { DIAGNOSTICS, createDiagnostic } from "../foundation/diagnostics.js";
 import { closestName, editDistance } from "../compiler/edit-distance.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { modelRef } from "../compiler/plan.js";
-import type { Diagnostic, Plan, SourceRange } from "../compiler/types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { Plan } from "../compiler/plan-ir.js";
+import type { SourceRange } from "../foundation/source.js";
 
 /** Compiles a program that must produce a plan and no diagnostics at all. */
 function expectValid(source: string): Plan {

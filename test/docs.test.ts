@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIAGNOSTICS } from "../compiler/diagnostics.js";
+import { DIAGNOSTICS } from "../foundation/diagnostics.js";
 import { lint } from "../runtime/lint.js";
 import { BYTE_LEVEL_EOS_ID, writeHfDir } from "./support/hf-dir-writer.js";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import fc from "fast-check";
 import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
-import { hasErrors } from "../compiler/diagnostics.js";
+import { hasErrors } from "../foundation/diagnostics.js";
 import { formatPtch } from "../compiler/format.js";
 import { compile } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";

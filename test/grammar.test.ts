@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeEscapes } from "../grammar/ast-builder.js";
 import { parse, parseCst } from "../grammar/index.js";
-import type { Diagnostic, Expression, SourcePosition, SourceRange, Statement } from "../compiler/types.js";
+import type { Diagnostic } from "../foundation/diagnostics.js";
+import type { Expression, Statement } from "../grammar/ast.js";
+import type { SourcePosition, SourceRange } from "../foundation/source.js";
 
 /** Parses a program that must have no diagnostics and returns its statements. */
 function statementsOf(source: string): Statement[] {

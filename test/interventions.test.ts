@@ -3,7 +3,7 @@
 // absolute positions, and the ONNX graph's slots agree with the float64 reference hooked at the same sites.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BoundPlan, Plan, PlanStep, PositionSpec, SiteName, SiteSelection } from "../compiler/types.js";
+import type { BoundPlan, Plan, PlanStep, PositionSpec, SiteName, SiteSelection } from "../compiler/plan-ir.js";
 import { PlanRejectedError } from "../runtime/errors.js";
 import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasErrors } from "../compiler/diagnostics.js";
+import { hasErrors } from "../foundation/diagnostics.js";
 import { compile } from "../compiler/index.js";
 import { runPlanOnModel } from "../runtime/execute.js";
 import { lint } from "../runtime/lint.js";

@@ -1,7 +1,7 @@
 // One configuration for every supported architecture, with TransformerLens-style flags: the graph is built from
 // these flags alone, so an architecture is its config mapping and weight names, never a graph of its own.
 
-import type { SiteName } from "../../compiler/types.js";
+import type { SiteName } from "../../compiler/plan-ir.js";
 
 export type NormKind = "rmsnorm" | "layernorm";
 

@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { generateModule } from "../../compiler/codegen.js";
-import { hasErrors } from "../../compiler/diagnostics.js";
+import { hasErrors } from "../../foundation/diagnostics.js";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { lint } from "../../runtime/lint.js";
 

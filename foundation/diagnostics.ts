@@ -3,7 +3,19 @@
 // Code ranges: 1xxx syntax, 2xxx names and resolution, 3xxx semantic and model checks.
 // Codes are public (users search for them): never renumber or reuse one, only add.
 
-import type { Diagnostic, Severity, SourceRange } from "./types.js";
+import type { SourceRange } from "./source.js";
+
+export type Severity = "error" | "warning";
+
+/** A problem found in user input. Stages return these as data; they never throw on user input. */
+export interface Diagnostic {
+  /** `PTCH####`, from the catalogue below. */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: SourceRange;
+  related?: { message: string; range: SourceRange }[];
+}
 
 interface DiagnosticSpec {
   code: `PTCH${number}`;

@@ -9,7 +9,7 @@ import type {
   SiteRead,
   Statement,
   StringOrName,
-} from "./types.js";
+} from "./ast.js";
 
 export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement, { kind: Kind }>;
 

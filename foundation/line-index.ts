@@ -1,7 +1,7 @@
 // Maps UTF-16 offsets in a source text to 1-based line/column positions and back to line text.
 // Every stage derives positions through this one class so that they agree on what a line break is.
 
-import type { SourcePosition, SourceRange } from "./types.js";
+import type { SourcePosition, SourceRange } from "./source.js";
 
 /** The line breaks the language recognises; the lexer is configured with the same set. */
 export const LINE_BREAK = /\r\n|\r|\n/;

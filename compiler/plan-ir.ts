@@ -1,0 +1,172 @@
+// The plan IR: what the compiler hands to the runtime and to code generation, and the results a run returns.
+// JSON-serializable and public: extend these shapes, never rename fields (plans are versioned by PLAN_VERSION).
+
+import type { SourceRange } from "../foundation/source.js";
+
+export const PLAN_VERSION = 1;
+
+/**
+ * Which model a plan runs on. A `bundled` name resolves inside the package's models/ folder; a `file`
+ * path resolves against the directory of the .ptch file (or the caller's `baseDir`).
+ */
+export type ModelRef = { kind: "bundled"; name: string } | { kind: "file"; path: string };
+
+/**
+ * Stands where a literal would in a plan with parameters (`param`, `sweep`); binding the plan replaces each
+ * reference with the parameter's value. The plan types take the types of their number and string literals
+ * as type parameters: `Plan` allows references, `BoundPlan` (what the runtime executes) does not.
+ */
+export interface ParamRef {
+  param: string;
+}
+
+/** A number literal that may be a parameter. */
+export type NumberOrParam = number | ParamRef;
+/** A string literal that may be a parameter. */
+export type StringOrParam = string | ParamRef;
+
+export interface PlanPrompt<S = string> {
+  name: string;
+  text: S;
+}
+
+/** Which positions of a sequence a selection names, before the prompt is tokenized. */
+export type PositionSpec<N = number, S = string> =
+  /** One position; a negative index counts back from the last prompt token (-1 is the last). */
+  | { kind: "index"; index: N }
+  /** An inclusive span; either end may be negative. */
+  | { kind: "range"; from: N; to: N }
+  /** The tokens covering the last occurrence of this text in the prompt. */
+  | { kind: "text"; text: S }
+  | { kind: "prompt" }
+  | { kind: "generated" }
+  /** Prompt and generated positions. */
+  | { kind: "all" };
+
+/** The activation sites of the llama architecture, by their canonical (TransformerLens) names. */
+export type SiteName = "resid" | "attn_out" | "resid_mid" | "mlp_out" | "mlp_hidden" | "z" | "q" | "k" | "v";
+
+/** A site at a layer (and head, for per-head sites), at some positions of one prompt's sequence. */
+export interface SiteSelection<N = number, S = string> {
+  site: SiteName;
+  /** For `resid`, the number of blocks before it (0..nLayers); for the others, the block (0..nLayers-1). */
+  layer: N;
+  /** For z, q, k and v only; k and v count key/value heads. Absent: every head. */
+  head?: N;
+  positions: PositionSpec<N, S>;
+  /** Where the selection is written, so checks against the model can point at the offending selector. */
+  at?: SelectionLocations;
+}
+
+/** Source ranges of a selection: the site name, and each selector that set a key (on the site or a prompt). */
+export interface SelectionLocations {
+  site: SourceRange;
+  /** The alias the site was written as (`resid_post`), so that messages speak of what the user wrote. */
+  alias?: string;
+  layer?: SourceRange;
+  head?: SourceRange;
+  positions?: SourceRange;
+}
+
+/** A value an intervention writes: a number, or activation vectors combined arithmetically. */
+export type ValueExpr<N = number, S = string> =
+  | { kind: "number"; value: N }
+  | { kind: "capture"; name: string }
+  /** An inline capture, `SITE of PROMPT`. */
+  | { kind: "activation"; prompt: string; site: SiteSelection<N, S> }
+  | { kind: "binary"; op: "+" | "-" | "*" | "/"; left: ValueExpr<N, S>; right: ValueExpr<N, S> }
+  | { kind: "negate"; operand: ValueExpr<N, S> };
+
+export type SamplingSpec<N = number> =
+  { kind: "greedy" } | { kind: "sample"; temperature: N; topK?: N; topP?: N; seed: N };
+
+/**
+ * One statement of the experiment, in source order. Captures and patches read a prompt's activations as
+ * they are at that point: after the interventions on that prompt written before them.
+ */
+export type PlanStep<N = number, S = string> =
+  | { kind: "capture"; name: string; prompt: string; site: SiteSelection<N, S>; output: boolean }
+  | { kind: "patch"; sourcePrompt: string; source: SiteSelection<N, S>; prompt: string; site: SiteSelection<N, S> }
+  | { kind: "add"; prompt: string; site: SiteSelection<N, S>; value: ValueExpr<N, S> }
+  | { kind: "set"; prompt: string; site: SiteSelection<N, S>; value: ValueExpr<N, S> }
+  | { kind: "scale"; prompt: string; site: SiteSelection<N, S>; factor: ValueExpr<N, S> }
+  | { kind: "zero"; prompt: string; site: SiteSelection<N, S> }
+  | { kind: "mean"; prompt: string; site: SiteSelection<N, S>; over: string[] }
+  | {
+      kind: "generate";
+      prompt: string;
+      maxNewTokens: N;
+      sampling: SamplingSpec<N>;
+      stop?: S;
+      at?: SourceRange;
+    };
+
+export type ParamValue = number | string;
+
+/** `param NAME = DEFAULT`: its type is inferred from the default. */
+export interface PlanParam {
+  name: string;
+  type: "int" | "float" | "string";
+  default: ParamValue;
+}
+
+/** `sweep NAME in …`: the experiment runs once per value; several sweeps form a grid (first sweep outermost). */
+export interface PlanSweep {
+  name: string;
+  type: "int" | "float" | "string";
+  values: ParamValue[];
+}
+
+/** A compiled experiment: what `ptch plan` prints and compiled modules embed. It may use parameters. */
+export interface Plan {
+  planVersion: typeof PLAN_VERSION;
+  model: ModelRef;
+  params: PlanParam[];
+  sweeps: PlanSweep[];
+  prompts: PlanPrompt<StringOrParam>[];
+  steps: PlanStep<NumberOrParam, StringOrParam>[];
+}
+
+/** A plan with a value for every parameter and sweep: what the runtime executes. */
+export interface BoundPlan {
+  planVersion: typeof PLAN_VERSION;
+  model: ModelRef;
+  /** The value of every parameter and sweep variable, as reported in results. */
+  bindings: Record<string, ParamValue>;
+  prompts: PlanPrompt[];
+  steps: PlanStep[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: what `ptch run --json` prints and what compiled modules return.
+
+export interface GenerationResult {
+  prompt: string;
+  bindings: Record<string, ParamValue>;
+  /** Token ids as the model saw them, BOS included when the tokenizer adds it. */
+  promptTokens: number[];
+  /** Generated token ids. */
+  tokens: number[];
+  /** The decoding of `tokens`. */
+  text: string;
+}
+
+/** A capture marked for output (`export let`): the activation vectors read, one per position. */
+export interface CaptureResult {
+  name: string;
+  bindings: Record<string, ParamValue>;
+  prompt: string;
+  site: SiteName;
+  layer: number;
+  head?: number;
+  /** Absolute positions in the prompt, one per vector in `values`. */
+  positions: number[];
+  values: number[][];
+}
+
+export interface RunResult {
+  planVersion: typeof PLAN_VERSION;
+  runs: GenerationResult[];
+  /** Present when the plan exports captures. */
+  captures?: CaptureResult[];
+}
