@@ -8,6 +8,7 @@ import { modelRef } from "../compiler/plan.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { Plan } from "../compiler/plan-ir.js";
 import type { SourceRange } from "../foundation/source.js";
+import { startOf } from "./support/ranges.js";
 
 /** Compiles a program that must produce a plan and no diagnostics at all. */
 function expectValid(source: string): Plan {
@@ -24,11 +25,9 @@ function expectError(source: string, code: string, at?: string): Diagnostic {
   const found = diagnostics.find((diagnostic) => diagnostic.code === code);
   expect(found, `no ${code} in ${JSON.stringify(diagnostics.map((d) => d.code))}`).toBeDefined();
   expect(found!.severity).toBe("error");
-  if (at !== undefined) expect(position(found!.range)).toBe(at);
+  if (at !== undefined) expect(startOf(found!.range)).toBe(at);
   return found!;
 }
-
-const position = (range: SourceRange): string => `${range.start.line}:${range.start.column}`;
 
 /** The diagnostic codes of compiling `source`, in order. */
 const codes = (source: string): string[] => compile(source).diagnostics.map((diagnostic) => diagnostic.code);
@@ -115,13 +114,13 @@ describe("checks", () => {
     expect(codes(source)).toEqual(["PTCH3002", "PTCH3002"]);
     const duplicate = expectError(source, "PTCH3002", "4:3");
     expect(duplicate.related).toEqual([{ message: "the first model statement is here", range: expect.anything() }]);
-    expect(position(duplicate.related![0]!.range)).toBe("1:1");
+    expect(startOf(duplicate.related![0]!.range)).toBe("1:1");
   });
 
   it("reports a prompt defined twice, pointing back at the first definition", () => {
     const duplicate = expectError(`${header}prompt story = "again"\ngenerate 1 from story`, "PTCH2002", "3:8");
     expect(duplicate.message).toBe("prompt 'story' is already defined");
-    expect(duplicate.related?.map((related) => [related.message, position(related.range)])).toEqual([
+    expect(duplicate.related?.map((related) => [related.message, startOf(related.range)])).toEqual([
       ["'story' is first defined here", "2:8"],
     ]);
   });
@@ -305,7 +304,7 @@ const interventionSteps = (...statements: string[]): unknown[] => stepsOf(experi
 
 /** Each diagnostic of compiling `source` as "CODE line:col". */
 const located = (source: string): string[] =>
-  compile(source).diagnostics.map((diagnostic) => `${diagnostic.code} ${position(diagnostic.range)}`);
+  compile(source).diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`);
 
 describe("intervention plans", () => {
   it("plans a patch, its site selectors applying to both sides", () => {
@@ -775,14 +774,14 @@ describe("intervention checks", () => {
 
   it("points a repeated selector back at the first", () => {
     const [repeated] = compile(experiment("zero resid[L=1, pos=0, L=2] in b")).diagnostics;
-    expect(repeated!.related?.map((related) => [related.message, position(related.range)])).toEqual([
+    expect(repeated!.related?.map((related) => [related.message, startOf(related.range)])).toEqual([
       ["'L' is first selected here", "4:12"],
     ]);
   });
 
   it("points unequal patch spans at the source span too", () => {
     const [unequal] = compile(experiment("patch resid[L=1] from a[pos=0..2] into b[pos=0..1]")).diagnostics;
-    expect(unequal!.related?.map((related) => [related.message, position(related.range)])).toEqual([
+    expect(unequal!.related?.map((related) => [related.message, startOf(related.range)])).toEqual([
       ["the source span of 3 positions is selected here", "4:25"],
     ]);
   });
@@ -809,7 +808,7 @@ describe("intervention checks", () => {
     expect(early!.message).toBe(
       "capture 'x' is used before it is defined; statements run in the order they are written",
     );
-    expect(early!.related?.map((related) => position(related.range))).toEqual(["5:5"]);
+    expect(early!.related?.map((related) => startOf(related.range))).toEqual(["5:5"]);
   });
 
   it("suggests a close capture name defined above", () => {
@@ -821,7 +820,7 @@ describe("intervention checks", () => {
   it("reports a capture defined twice, pointing back at the first", () => {
     const source = experiment("export let x = resid[L=1] of a", "export let x = resid[L=2] of a");
     expect(located(source)).toEqual(["PTCH2009 5:12"]);
-    expect(compile(source).diagnostics[0]!.related?.map((related) => position(related.range))).toEqual(["4:12"]);
+    expect(compile(source).diagnostics[0]!.related?.map((related) => startOf(related.range))).toEqual(["4:12"]);
   });
 
   it("warns about a capture that is neither used nor exported, without stopping compilation", () => {
@@ -1006,7 +1005,7 @@ describe("parameter plans", () => {
       { code: "PTCH3017", severity: "warning", message: "1 is already in the sweep, so its runs repeat" },
     ]);
     expect(located(source)).toEqual(["PTCH3017 4:19"]);
-    expect(diagnostics[0]!.related?.map((related) => position(related.range))).toEqual(["4:13"]);
+    expect(diagnostics[0]!.related?.map((related) => startOf(related.range))).toEqual(["4:13"]);
   });
 
   it.each([
@@ -1221,11 +1220,11 @@ describe("parameter checks", () => {
 
   it("points a repeated declaration and a taken name at the first", () => {
     const repeated = expectError(experiment("param l = 1", "param l = 2", "zero resid[L=l] in b"), "PTCH2015");
-    expect(repeated.related?.map((related) => [related.message, position(related.range)])).toEqual([
+    expect(repeated.related?.map((related) => [related.message, startOf(related.range)])).toEqual([
       ["'l' is first declared here", "4:7"],
     ]);
     const taken = expectError(experiment("sweep b in 0..1"), "PTCH2016");
-    expect(taken.related?.map((related) => [related.message, position(related.range)])).toEqual([
+    expect(taken.related?.map((related) => [related.message, startOf(related.range)])).toEqual([
       ["the prompt 'b' is defined here", "3:8"],
     ]);
   });

@@ -5,6 +5,7 @@ import { parse, parseCst } from "../grammar/index.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { Expression, Statement } from "../grammar/ast.js";
 import type { SourcePosition, SourceRange } from "../foundation/source.js";
+import { spanOf, startOf } from "./support/ranges.js";
 
 /** Parses a program that must have no diagnostics and returns its statements. */
 function statementsOf(source: string): Statement[] {
@@ -14,12 +15,10 @@ function statementsOf(source: string): Statement[] {
 }
 
 /** "line:col" of where a range starts, the way an editor shows it. */
-const at = (range: SourceRange): string => `${range.start.line}:${range.start.column}`;
-const span = (range: SourceRange): string => `${at(range)}-${range.end.line}:${range.end.column}`;
 
 /** Each diagnostic as "CODE line:col". */
 function problems(source: string): string[] {
-  return parse(source).diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`);
+  return parse(source).diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`);
 }
 
 describe("statements", () => {
@@ -283,19 +282,19 @@ describe("selectors", () => {
     const statement = statementOf("zero resid[ L=1 , pos=-1..2 ] in p");
     if (statement.kind !== "zero") throw new Error("expected a zero statement");
     const [layer, positions] = statement.site.selectors;
-    expect([layer!.range, layer!.key.range, layer!.value.range].map(span)).toEqual([
+    expect([layer!.range, layer!.key.range, layer!.value.range].map(spanOf)).toEqual([
       "1:13-1:16",
       "1:13-1:14",
       "1:15-1:16",
     ]);
-    expect(span(positions!.range)).toBe("1:19-1:28");
-    expect(span(positions!.value.range)).toBe("1:23-1:28");
-    expect(span(statement.site.range)).toBe("1:6-1:30");
-    expect(span(statement.site.name.range)).toBe("1:6-1:11");
+    expect(spanOf(positions!.range)).toBe("1:19-1:28");
+    expect(spanOf(positions!.value.range)).toBe("1:23-1:28");
+    expect(spanOf(statement.site.range)).toBe("1:6-1:30");
+    expect(spanOf(statement.site.name.range)).toBe("1:6-1:11");
   });
 
   it("locates a negative number from its sign", () => {
-    expect(span(selectorValue("- 2").range)).toBe("1:16-1:19");
+    expect(spanOf(selectorValue("- 2").range)).toBe("1:16-1:19");
   });
 });
 
@@ -337,10 +336,10 @@ describe("expressions", () => {
     const statement = statementOf("set resid[L=0] in p to -(a + 2) * b");
     if (statement.kind !== "set") throw new Error("expected a set statement");
     const { value } = statement;
-    expect(span(value.range)).toBe("1:24-1:36");
+    expect(spanOf(value.range)).toBe("1:24-1:36");
     if (value.kind !== "binary" || value.left.kind !== "negate") throw new Error("expected -(…) * b");
-    expect(span(value.left.range)).toBe("1:24-1:32");
-    expect(span(value.left.operand.range)).toBe("1:25-1:32");
+    expect(spanOf(value.left.range)).toBe("1:24-1:32");
+    expect(spanOf(value.left.operand.range)).toBe("1:25-1:32");
   });
 });
 
@@ -360,15 +359,15 @@ describe("intervention source ranges", () => {
     ["generate 1 from p sample seed=1", "1:1-1:32"],
     ['generate 1 from p sample stop "x"', "1:1-1:34"],
   ])("locates %s at %s", (source, expected) => {
-    expect(span(statementOf(source).range)).toBe(expected);
+    expect(spanOf(statementOf(source).range)).toBe(expected);
   });
 
   it("locates a mean's list from 'over', and a sampling clause from 'sample'", () => {
     const [mean, generate] = statementsOf("mean resid in p over a, b\ngenerate 1 from p sample seed=1 top_k=2");
     if (mean?.kind !== "mean" || generate?.kind !== "generate") throw new Error("unexpected statement kinds");
-    expect(span(mean.over.range)).toBe("1:17-1:26");
-    expect(span(generate.sampling!.range)).toBe("2:19-2:40");
-    expect(span(generate.sampling!.options[1]!.range)).toBe("2:33-2:40");
+    expect(spanOf(mean.over.range)).toBe("1:17-1:26");
+    expect(spanOf(generate.sampling!.range)).toBe("2:19-2:40");
+    expect(spanOf(generate.sampling!.options[1]!.range)).toBe("2:33-2:40");
   });
 });
 
@@ -424,7 +423,7 @@ describe("intervention syntax errors", () => {
     ["zero resid[pos=1...4] in p", "PTCH1005 1:19", "unexpected character '.'"],
   ])("%j → %s", (source, expected, message) => {
     const { diagnostics } = parse(source);
-    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([expected]);
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`)).toEqual([expected]);
     expect(diagnostics[0]).toMatchObject({ severity: "error", message });
   });
 
@@ -451,14 +450,14 @@ describe("intervention syntax errors", () => {
 
   it("keeps a statement into which recovery inserted a ']' or a ')', ending its ranges at what was written", () => {
     const { program, diagnostics } = parse("zero resid[L=1 in b\nscale resid in b by (2 * x\n");
-    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`)).toEqual([
       "PTCH1001 1:16",
       "PTCH1001 2:27",
     ]);
     const [zero, scale] = program.statements;
     if (zero?.kind !== "zero" || scale?.kind !== "scale") throw new Error("expected the zero and scale statements");
-    expect(span(zero.site.range)).toBe("1:6-1:15");
-    expect(span(scale.range)).toBe("2:1-2:27");
+    expect(spanOf(zero.site.range)).toBe("1:6-1:15");
+    expect(spanOf(scale.range)).toBe("2:1-2:27");
   });
 });
 
@@ -493,8 +492,8 @@ describe("parameters and sweeps", () => {
   ])("locates %s at %s, its value at %s", (source, statementRange, valueRange) => {
     const statement = statementOf(source);
     if (statement.kind !== "param" && statement.kind !== "sweep") throw new Error("expected a param or a sweep");
-    expect(span(statement.range)).toBe(statementRange);
-    expect(span((statement.kind === "param" ? statement.default : statement.values).range)).toBe(valueRange);
+    expect(spanOf(statement.range)).toBe(statementRange);
+    expect(spanOf((statement.kind === "param" ? statement.default : statement.values).range)).toBe(valueRange);
   });
 
   it("parses names where literals may stand: selectors, counts, sampling options, stop and prompt texts", () => {
@@ -534,7 +533,7 @@ describe("parameters and sweeps", () => {
   it("locates names standing for literals", () => {
     const [prompt, generate] = statementsOf("prompt p = who\ngenerate n from p stop s");
     if (prompt?.kind !== "prompt" || generate?.kind !== "generate") throw new Error("unexpected statement kinds");
-    expect([prompt.range, prompt.text.range, generate.count.range, generate.range].map(span)).toEqual([
+    expect([prompt.range, prompt.text.range, generate.count.range, generate.range].map(spanOf)).toEqual([
       "1:1-1:15",
       "1:12-1:15",
       "2:10-2:11",
@@ -563,7 +562,7 @@ describe("parameters and sweeps", () => {
     ['generate "n" from p', "PTCH1001 1:10", `expected '-', a number or a name after 'generate', found the string "n"`],
   ])("%j → %s", (source, expected, message) => {
     const { diagnostics } = parse(source);
-    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([expected]);
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`)).toEqual([expected]);
     expect(diagnostics[0]).toMatchObject({ severity: "error", message });
   });
 });
@@ -590,7 +589,7 @@ describe("comments", () => {
     const { program, diagnostics } = parse('# first\nmodel "m" # trailing; not a separator\n#');
     expect(diagnostics).toEqual([]);
     expect(program.statements).toHaveLength(1);
-    expect(program.comments.map((comment) => [comment.text, span(comment.range)])).toEqual([
+    expect(program.comments.map((comment) => [comment.text, spanOf(comment.range)])).toEqual([
       [" first", "1:1-1:8"],
       [" trailing; not a separator", "2:11-2:38"],
       ["", "3:1-3:2"],
@@ -645,7 +644,7 @@ describe("source ranges", () => {
   const [model, prompt, generate] = statementsOf(source);
 
   it("locates statements from their keyword to their last token", () => {
-    expect([model, prompt, generate].map((statement) => span(statement!.range))).toEqual([
+    expect([model, prompt, generate].map((statement) => spanOf(statement!.range))).toEqual([
       "1:1-1:10",
       "2:3-2:24",
       "3:1-3:23",
@@ -655,10 +654,10 @@ describe("source ranges", () => {
   it("locates names, strings (with their quotes) and numbers", () => {
     expect(prompt).toMatchObject({ kind: "prompt" });
     if (prompt?.kind !== "prompt" || generate?.kind !== "generate") throw new Error("unexpected statement kinds");
-    expect(span(prompt.name.range)).toBe("2:10-2:15");
-    expect(span(prompt.text.range)).toBe("2:18-2:24");
-    expect(span(generate.count.range)).toBe("3:10-3:12");
-    expect(span(generate.prompt.range)).toBe("3:18-3:23");
+    expect(spanOf(prompt.name.range)).toBe("2:10-2:15");
+    expect(spanOf(prompt.text.range)).toBe("2:18-2:24");
+    expect(spanOf(generate.count.range)).toBe("3:10-3:12");
+    expect(spanOf(generate.prompt.range)).toBe("3:18-3:23");
   });
 
   it("gives offsets that index the source", () => {
@@ -669,18 +668,18 @@ describe("source ranges", () => {
 
   it("counts a CRLF as one line break", () => {
     const [, second] = statementsOf('model "m"\r\n\r\nprompt p = ""');
-    expect(at(second!.range)).toBe("3:1");
+    expect(startOf(second!.range)).toBe("3:1");
   });
 
   it("spans the whole file with the program", () => {
-    expect(span(parse("model\n").program.range)).toBe("1:1-2:1");
+    expect(spanOf(parse("model\n").program.range)).toBe("1:1-2:1");
   });
 
   it("skips a byte order mark at the start of the file, keeping offsets into the text as given", () => {
     const [model, prompt] = statementsOf('\uFEFFmodel "m"\nprompt p = ""');
-    expect(span(model!.range)).toBe("1:2-1:11");
+    expect(spanOf(model!.range)).toBe("1:2-1:11");
     expect(model!.range.start.offset).toBe(1);
-    expect(span(prompt!.range)).toBe("2:1-2:14");
+    expect(spanOf(prompt!.range)).toBe("2:1-2:14");
   });
 
   it("reports U+FEFF anywhere but at the start of the file", () => {
@@ -708,7 +707,7 @@ describe("limits on the size of a value", () => {
     expect(diagnostics).toMatchObject([
       { code: "PTCH1010", message: "parentheses nest more than 64 deep in this value" },
     ]);
-    expect(span(diagnostics[0]!.range)).toBe("2:69-2:70");
+    expect(spanOf(diagnostics[0]!.range)).toBe("2:69-2:70");
     expect(program.statements.map((statement) => statement.kind)).toEqual(["prompt", "generate"]);
   });
 
@@ -754,7 +753,7 @@ describe("reserved words", () => {
     expect(diagnostics).toMatchObject([
       { code: "PTCH1004", message: `'${word}' is a reserved word and can't be used as a name` },
     ]);
-    expect(at(diagnostics[0]!.range)).toBe("1:8");
+    expect(startOf(diagnostics[0]!.range)).toBe("1:8");
   });
 
   it("rejects a reserved word as the prompt of a generate", () => {
@@ -806,7 +805,7 @@ describe("syntax errors", () => {
     ['prompt p = "\\u{110000}"', "PTCH1009 1:13", expect.stringContaining("'\\u{110000}'")],
   ])("%j → %s", (source, expected, message) => {
     const { diagnostics } = parse(source);
-    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${at(diagnostic.range)}`)).toEqual([expected]);
+    expect(diagnostics.map((diagnostic) => `${diagnostic.code} ${startOf(diagnostic.range)}`)).toEqual([expected]);
     expect(diagnostics[0]).toMatchObject({ severity: "error", message });
   });
 
@@ -815,7 +814,7 @@ describe("syntax errors", () => {
     const [escape] = parse('model "a\\u{D800}b"').diagnostics;
     const [unterminated] = parse('model "abc\nprompt p = ""').diagnostics;
     const [atEndOfLine] = parse("model\n").diagnostics;
-    expect([reserved, escape, unterminated, atEndOfLine].map((diagnostic) => span(diagnostic!.range))).toEqual([
+    expect([reserved, escape, unterminated, atEndOfLine].map((diagnostic) => spanOf(diagnostic!.range))).toEqual([
       "1:8-1:13",
       "1:9-1:17",
       "1:7-1:11",
