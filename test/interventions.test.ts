@@ -7,12 +7,11 @@ import type { BoundPlan, Plan, PlanStep, PositionSpec, SiteName, SiteSelection }
 import { PlanRejectedError } from "../runtime/errors.js";
 import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
-import type { InterventionTable } from "../runtime/interventions.js";
 import { loadGguf } from "../runtime/formats/gguf.js";
 import { readReferenceLlama, type LlamaModel } from "./support/reference-forward.js";
 import { Model } from "../runtime/model.js";
-import { argmax } from "../runtime/sampling.js";
 import { siteId, type ActivationSite } from "../runtime/sites.js";
+import { maxLogitDifference, recomputeGreedy, tableHook } from "./support/intervention-checks.js";
 import { referenceLogits, type ReferenceHook } from "./support/reference-forward.js";
 
 const SOURCE = "Once upon a time, there was a little girl named Lily.";
@@ -62,36 +61,8 @@ async function preparedRequest(plan: BoundPlan): Promise<GenerationRequest> {
   return generations[generations.length - 1]!.request;
 }
 
-/** Greedy generation by recomputing the whole sequence, with the table's interventions, at every step. */
-async function recomputeGreedy(request: GenerationRequest): Promise<number[]> {
-  const sequence = [...request.promptTokens];
-  const tokens: number[] = [];
-  while (tokens.length < request.maxNewTokens) {
-    const { logits } = await forwardFull(model, [sequence], [request]);
-    const vocab = model.config.vocabSize;
-    const next = argmax(logits!.data.subarray((sequence.length - 1) * vocab, sequence.length * vocab));
-    if (next === model.tokenizer.eosId) break;
-    tokens.push(next);
-    sequence.push(next);
-  }
-  return tokens;
-}
-
-/** A reference hook applying the table's x → a·x + b at every site and position it covers. */
-function tableHook(table: InterventionTable | undefined): ReferenceHook {
-  return (site, position, x) => {
-    const affine = table?.affineAt(site, position);
-    if (!affine) return;
-    for (let i = 0; i < x.length; i++) x[i] = affine.a[i]! * x[i]! + affine.b[i]!;
-  };
-}
-
-function maxDifference(actual: Float32Array, expected: Float64Array[]): number {
-  const vocab = model.config.vocabSize;
-  let worst = 0;
-  expected.forEach((row, p) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(actual[p * vocab + i]! - v)))));
-  return worst;
-}
+const maxDifference = (actual: Float32Array, expected: Float64Array[]) =>
+  maxLogitDifference(actual, expected, model.config.vocabSize);
 
 // One site per intervention kind, so that every site is exercised somewhere.
 const POSITION_KINDS: [string, PositionSpec][] = [
@@ -195,7 +166,7 @@ describe("every intervention kind at every kind of position", () => {
       expect(request.interventions?.isEmpty).toBe(false);
 
       const [cached] = await generate(model, [request]);
-      expect(cached!.tokens).toEqual(await recomputeGreedy(request));
+      expect(cached!.tokens).toEqual(await recomputeGreedy(model, request));
 
       // Over prompt and generated positions, the graph's slots match the reference hooked at the same sites.
       const sequence = [...request.promptTokens, ...cached!.tokens.slice(0, 6)];

@@ -12,9 +12,7 @@ import { bindPlan } from "../compiler/bind.js";
 import { compile } from "../compiler/index.js";
 import { planExperiment } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
-import type { InterventionTable } from "../runtime/interventions.js";
 import { Model } from "../runtime/model.js";
-import { argmax } from "../runtime/sampling.js";
 import { writeHfDir, type HfDirSpec } from "./support/hf-dir-writer.js";
 import {
   gpt2Dir,
@@ -25,7 +23,8 @@ import {
   randomTransformer,
   type RandomTransformerOptions,
 } from "./support/model-layouts.js";
-import { referenceForward, type ReferenceHook, type ReferenceTransformer } from "./support/reference-forward.js";
+import { maxLogitDifference, recomputeGreedy, tableHook } from "./support/intervention-checks.js";
+import { referenceForward, type ReferenceTransformer } from "./support/reference-forward.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -179,20 +178,6 @@ function experimentSource(modelPath: string, residMid: boolean): string {
   ].join("\n");
 }
 
-function tableHook(table: InterventionTable | undefined): ReferenceHook {
-  return (site, position, x) => {
-    const affine = table?.affineAt(site, position);
-    if (!affine) return;
-    for (let i = 0; i < x.length; i++) x[i] = affine.a[i]! * x[i]! + affine.b[i]!;
-  };
-}
-
-function maxDifference(actual: Float32Array, expected: Float64Array[], vocab: number): number {
-  let worst = 0;
-  expected.forEach((row, p) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(actual[p * vocab + i]! - v)))));
-  return worst;
-}
-
 for (const { name, options, write, residMid } of CASES) {
   describe(name, () => {
     let reference: ReferenceTransformer;
@@ -213,9 +198,9 @@ for (const { name, options, write, residMid } of CASES) {
     it("agrees with the reference forward pass within 1e-4 at every position", async () => {
       const tokens = model.tokenizer.encode(SOURCE);
       const { logits } = await forwardFull(model, [tokens]);
-      expect(maxDifference(logits!.data, referenceForward(reference, tokens), model.config.vocabSize)).toBeLessThan(
-        1e-4,
-      );
+      expect(
+        maxLogitDifference(logits!.data, referenceForward(reference, tokens), model.config.vocabSize),
+      ).toBeLessThan(1e-4);
     });
 
     it("agrees with the reference under interventions at every site, prompt and generated positions alike", async () => {
@@ -223,23 +208,14 @@ for (const { name, options, write, residMid } of CASES) {
       const tokens = [...request.promptTokens, 101, 32, 120];
       const { logits } = await forwardFull(model, [tokens], [request]);
       const expected = referenceForward(reference, tokens, tableHook(request.interventions));
-      expect(maxDifference(logits!.data, expected, model.config.vocabSize)).toBeLessThan(1e-4);
+      expect(maxLogitDifference(logits!.data, expected, model.config.vocabSize)).toBeLessThan(1e-4);
       const plain = referenceForward(reference, tokens);
-      expect(maxDifference(logits!.data, plain, model.config.vocabSize)).toBeGreaterThan(1e-2);
+      expect(maxLogitDifference(logits!.data, plain, model.config.vocabSize)).toBeGreaterThan(1e-2);
     });
 
     it("generates with the KV cache the greedy tokens of recomputing every step, interventions included", async () => {
       const [cached] = await generate(model, [request]);
-      const sequence = [...request.promptTokens];
-      const recomputed: number[] = [];
-      const vocab = model.config.vocabSize;
-      while (recomputed.length < request.maxNewTokens) {
-        const { logits } = await forwardFull(model, [sequence], [request]);
-        const next = argmax(logits!.data.subarray((sequence.length - 1) * vocab, sequence.length * vocab));
-        if (next === model.tokenizer.eosId) break;
-        recomputed.push(next);
-        sequence.push(next);
-      }
+      const recomputed = await recomputeGreedy(model, request);
       expect(cached!.tokens).toEqual(recomputed);
       expect(cached!.tokens).toHaveLength(request.maxNewTokens);
       // With tied embeddings, random weights make a token predict itself; untied ones wander.
