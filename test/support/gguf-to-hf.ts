@@ -37,8 +37,8 @@ export function llama2TokenizerJson(gguf: GgufFile): Record<string, unknown> {
   const special = (id: number) => types[id] === CONTROL || types[id] === UNKNOWN;
   // Byte pieces (<0x0A>) are reached by byte fallback, never by merges.
   const normal = (id: number) => types[id] === 1;
-  const bos = pieces[gguf.getNumber("tokenizer.ggml.bos_token_id")]!;
   const bosId = gguf.getNumber("tokenizer.ggml.bos_token_id");
+  const bos = pieces[bosId]!;
   const unk = pieces[types.indexOf(UNKNOWN)]!;
   return {
     version: "1.0",
