@@ -7,11 +7,12 @@ import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
 import { hasErrors } from "../foundation/diagnostics.js";
+import { describeBindings, describeFileError } from "../foundation/text.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { ParamValue, Plan, RunResult } from "../compiler/plan-ir.js";
-import { ModelFormatError, PlanRejectedError, RunError } from "../runtime/errors.js";
+import { GenerationError, ModelUnavailableError, PlanRejectedError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
@@ -48,26 +49,11 @@ interface SourceFile {
 
 type DiagnosticFormat = "text" | "json";
 
-/** What went wrong with a file, in words; the code itself means little to most users. */
-function fileProblem(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EISDIR: "is a directory",
-    ENOTDIR: "a part of the path is not a directory",
-    EACCES: "permission denied",
-    EPERM: "permission denied",
-    EROFS: "read-only file system",
-    ENOSPC: "no space left on the device",
-  };
-  return (code && reasons[code]) ?? message;
-}
-
 async function readSource(name: string): Promise<SourceFile> {
   try {
     return { name, text: await readFile(name, "utf8") };
   } catch (error) {
-    throw new UsageError(`${name}: cannot read: ${fileProblem(error)}`);
+    throw new UsageError(`${name}: cannot read: ${describeFileError(error)}`);
   }
 }
 
@@ -89,7 +75,7 @@ async function writeWhole(file: string, text: string): Promise<void> {
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new UsageError(`${file}: cannot write: ${fileProblem(error)}`);
+    throw new UsageError(`${file}: cannot write: ${describeFileError(error)}`);
   }
 }
 
@@ -165,18 +151,19 @@ function exactlyOneFile(positionals: string[]): string {
   return positionals[0]!;
 }
 
-const describeBindings = (bindings: Record<string, ParamValue>) =>
-  Object.entries(bindings).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+/** A run's or a capture's sweep point, after its label: " (l = 3)", or nothing without sweeps. */
+const atPoint = (bindings: Record<string, ParamValue>) =>
+  Object.keys(bindings).length === 0 ? "" : ` (${describeBindings(Object.entries(bindings))})`;
 
 /** The generated texts, labelled when there are several; exported captures summarised (--json prints them). */
 function resultAsText(result: RunResult): string {
   const labelled = result.runs.length > 1;
   const runs = result.runs.map(
-    (r, i) => (labelled ? `[${i + 1}] ${[r.prompt, ...describeBindings(r.bindings)].join(" ")}\n` : "") + r.text + "\n",
+    (r, i) => (labelled ? `[${i + 1}] ${r.prompt}${atPoint(r.bindings)}\n` : "") + r.text + "\n",
   );
   const captures = (result.captures ?? []).map((c) => {
     const site = `${c.site}[L=${c.layer}${c.head === undefined ? "" : `, head=${c.head}`}]`;
-    const where = [`${site} of ${c.prompt}`, ...describeBindings(c.bindings)].join(" ");
+    const where = `${site} of ${c.prompt}${atPoint(c.bindings)}`;
     return `${c.name}: ${where}: ${c.values.length} vector(s) of ${c.values[0]?.length ?? 0} at positions ${c.positions.join(", ")} (ptch run --json prints the values)\n`;
   });
   return [...runs, ...captures].join("");
@@ -207,7 +194,7 @@ async function runCommand(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof PlanRejectedError) printDiagnostics(file, error.diagnostics, format);
-    else if (error instanceof ModelFormatError && values.model === undefined) {
+    else if (error instanceof ModelUnavailableError && values.model === undefined) {
       // The file's own model statement is at fault: point at it, as lint does.
       const { modelUnavailable } = await import("../runtime/lint.js");
       printDiagnostics(file, [modelUnavailable(file.text, error)], format);
@@ -409,16 +396,16 @@ async function main(argv: string[]): Promise<number> {
 // A reader that stops early (`ptch run x.ptch | head -1`) is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  process.stderr.write(`ptch: cannot write the output: ${fileProblem(error)}\n`);
+  process.stderr.write(`ptch: cannot write the output: ${describeFileError(error)}\n`);
   process.exit(1);
 });
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof RunError || error instanceof ParamError) {
+  if (error instanceof UsageError || error instanceof GenerationError || error instanceof ParamError) {
     process.stderr.write(`ptch: ${error.message}\n`);
-  } else if (error instanceof ModelFormatError) {
+  } else if (error instanceof ModelUnavailableError) {
     process.stderr.write(`ptch: ${error.file ? `${error.file}: ` : ""}${error.message}\n`);
   } else {
     // A bug in ptch, not bad input: keep the stack for the report.

@@ -4,7 +4,8 @@
 // text, for being empty. Selections (layers, heads, positions) are checked against the model when the bound plan is
 // (model-check.ts).
 
-import { ANY_INTEGER, brokenBound, GENERATE_COUNT, type NumberRule } from "./numbers.js";
+import { withArticle } from "../foundation/text.js";
+import { ANY_INTEGER, brokenBound, GENERATE_COUNT, INTEGER_TEXT, NUMBER_TEXT, type NumberRule } from "./numbers.js";
 import { MAX_SWEEP_GRID_POINTS } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import type {
@@ -37,18 +38,11 @@ function checkValue(declared: Declared, value: unknown, written = JSON.stringify
     declared.type === "string"
       ? typeof value === "string"
       : typeof value === "number" && Number.isFinite(value) && (declared.type === "float" || Number.isInteger(value));
-  if (!fits)
-    throw new ParamError(`parameter '${declared.name}' is ${article(declared.type)} ${declared.type}, got ${written}`);
+  if (!fits) throw new ParamError(`parameter '${declared.name}' is ${withArticle(declared.type)}, got ${written}`);
   const bound = declared.type === "int" ? brokenBound(value as number, ANY_INTEGER) : undefined;
   if (bound !== undefined) throw new ParamError(`parameter '${declared.name}' must be ${bound}, got ${written}`);
   return value as ParamValue;
 }
-
-const article = (type: string) => (type === "int" ? "an" : "a");
-
-/** Numbers as the language writes them: an optional minus sign (there is no plus sign), and for an int digits only. */
-const INT_TEXT = /^-?[0-9]+$/;
-const FLOAT_TEXT = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /**
  * Reads a value given as text (`--set l=3`) the way its declaration types it: ints and floats as numbers written
@@ -58,7 +52,7 @@ export function parseParamValue(plan: Plan, name: string, text: string): ParamVa
   const declared = [...plan.params, ...plan.sweeps].find((d) => d.name === name);
   if (!declared) throw new ParamError(unknownName(plan, name));
   if (declared.type === "string") return text;
-  const isNumber = (declared.type === "int" ? INT_TEXT : FLOAT_TEXT).test(text);
+  const isNumber = (declared.type === "int" ? INTEGER_TEXT : NUMBER_TEXT).test(text);
   return checkValue(declared, isNumber ? Number(text) : Number.NaN, JSON.stringify(text));
 }
 

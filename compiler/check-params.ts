@@ -5,6 +5,7 @@
 
 import { captureReferences, repeats, statementsOfKind } from "../grammar/ast-queries.js";
 import { createDiagnostic, diagnosticAt } from "../foundation/diagnostics.js";
+import { describeBindings, withArticle } from "../foundation/text.js";
 import { closestName, didYouMean } from "./edit-distance.js";
 import { ANY_INTEGER, checkNumber } from "./numbers.js";
 import {
@@ -207,10 +208,9 @@ const EXPECTED: Record<NonNullable<ParamSlot["takes"]>, string> = {
 };
 
 function typeMismatch({ name, slot }: ParamUse, { type, statement }: ParamDeclaration & { type: string }): Diagnostic {
-  const article = type === "int" ? "an" : "a";
   return createDiagnostic("paramTypeMismatch", name.range, {
     name: name.name,
-    declared: `${article} ${type} ${declarationKind(statement)}`,
+    declared: `${withArticle(type)} ${declarationKind(statement)}`,
     use: slot.use,
     expected: EXPECTED[slot.takes!],
   });
@@ -288,10 +288,5 @@ function describe(binding: ReadonlyMap<string, ParamValue>, uses: ParamUse[], di
     ranges.some((outer) => outer.start.offset <= range.start.offset && range.end.offset <= outer.end.offset);
   const shown = new Set(uses.filter(({ name }) => inside(name.range)).map(({ name }) => name.name));
   const names = shown.size > 0 ? [...shown] : [...binding.keys()];
-  return names
-    .map((name) => {
-      const value = binding.get(name)!;
-      return `${name} = ${typeof value === "string" ? JSON.stringify(value) : value}`;
-    })
-    .join(", ");
+  return describeBindings(names.map((name) => [name, binding.get(name)!]));
 }

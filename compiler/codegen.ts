@@ -7,6 +7,7 @@ import path from "node:path";
 import * as prettier from "prettier";
 import { Project, VariableDeclarationKind } from "ts-morph";
 import { planWithoutLocations } from "./plan-json.js";
+import { withArticle } from "../foundation/text.js";
 import type { ModelRef, ParamValue, Plan } from "./plan-ir.js";
 
 /** The package name generated modules import the runtime from. */
@@ -76,11 +77,7 @@ export async function generateModule(plan: Plan, options: CodegenOptions): Promi
         name: p.name,
         type: TYPE_OF_PARAM[p.type],
         hasQuestionToken: true,
-        docs: [
-          docSafe(
-            `\`param ${p.name}\`, ${p.type === "int" ? "an" : "a"} ${p.type}; default ${describeValue(p.default)}.`,
-          ),
-        ],
+        docs: [docSafe(`\`param ${p.name}\`, ${withArticle(p.type)}; default ${describeValue(p.default)}.`)],
       })),
       ...plan.sweeps.map((s) => ({
         name: s.name,

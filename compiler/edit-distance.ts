@@ -1,5 +1,7 @@
 // "Did you mean ...?" suggestions for misspelt names.
 
+import { joinWords } from "../foundation/text.js";
+
 /**
  * The optimal-string-alignment distance: the fewest insertions, deletions, substitutions and swaps of adjacent
  * characters that turn `a` into `b`. Swaps count as one edit because transposed letters are the commonest typo.
@@ -55,9 +57,4 @@ export function didYouMean(closest: string | undefined): string {
 export function didYouMeanOneOf(name: string, known: readonly string[], plural: string): string {
   const closest = closestName(name, known);
   return closest === undefined ? `; the ${plural} are ${joinWords(known)}` : didYouMean(closest);
-}
-
-/** "a", "a and b", "a, b and c". */
-function joinWords(words: readonly string[]): string {
-  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }

@@ -2,6 +2,7 @@
 // selection resolves to positions, every value has a shape that fits where it goes. The runtime executes
 // from this analysis, so a plan that passes cannot fail on these grounds mid-generation.
 
+import { elementCount } from "../foundation/text.js";
 import { createDiagnostic } from "../foundation/diagnostics.js";
 import {
   checkSiteAgainstModel,
@@ -49,7 +50,7 @@ export function siteShape(site: SiteName, model: ModelDimensions): number[] {
 /** Values per position of a selection: one head's slice when a head is named, else the whole site. */
 export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
   if (selection.head !== undefined) return model.headDim;
-  return siteShape(selection.site, model).reduce((a, b) => a * b, 1);
+  return elementCount(siteShape(selection.site, model));
 }
 
 const OVERRIDING_KINDS: ReadonlySet<PlanStep["kind"]> = new Set(["patch", "set", "zero", "mean"]);

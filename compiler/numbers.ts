@@ -26,9 +26,13 @@ export const ANY_NUMBER: NumberRule = {
 /** How many tokens a generate statement generates. */
 export const GENERATE_COUNT: NumberRule = { integer: true, accepts: (value) => value >= 1, bound: "at least 1" };
 
+/** Numbers as the language writes them: an optional minus sign (there is no plus sign), and for an int digits only. */
+export const INTEGER_TEXT = /^-?[0-9]+$/;
+export const NUMBER_TEXT = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
 /** Whether a number is written as an integer: 2 and -2 are, 2.0 and 2e0 are not. */
 export function isWrittenAsInteger(number: NumberLiteral): boolean {
-  return /^-?[0-9]+$/.test(number.text);
+  return INTEGER_TEXT.test(number.text);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type TokenType,
 } from "chevrotain";
 import { createDiagnostic } from "../foundation/diagnostics.js";
+import { joinWords } from "../foundation/text.js";
 import type { LineIndex } from "../foundation/line-index.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import { allTokens, Identifier, Keyword, Newline, Separator, StringLiteral } from "./lexer.js";
@@ -65,7 +66,7 @@ export function parseErrorToDiagnostic(
     });
   }
   return createDiagnostic("expectedToken", range, {
-    expected: joinAlternatives(expected.map(tokenLabel)),
+    expected: joinWords(expected.map(tokenLabel), "or"),
     previous: describeToken(tokenBefore ?? error.previousToken),
     found: describeToken(found),
   });
@@ -95,9 +96,4 @@ function abbreviate(text: string): string {
 function describeCharacter(character: string): string {
   if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(character)) return `'${character}'`;
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-}
-
-/** "a", "a or b", "a, b or c". */
-function joinAlternatives(words: string[]): string {
-  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }

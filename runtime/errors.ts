@@ -3,12 +3,10 @@
 import type { Diagnostic } from "../foundation/diagnostics.js";
 
 /**
- * A model file that cannot be used: unreadable, not GGUF, truncated, corrupt, or lacking something the runtime needs.
- * The message never repeats the file name; the CLI prints `${file}: ${message}`.
+ * Why there is no model to run: the reference names none, or the file it names cannot be used. The message never
+ * repeats the file name; the CLI prints `${file}: ${message}`.
  */
-export class ModelFormatError extends Error {
-  override readonly name = "ModelFormatError";
-
+export abstract class ModelUnavailableError extends Error {
   constructor(
     message: string,
     readonly file?: string,
@@ -17,16 +15,32 @@ export class ModelFormatError extends Error {
   }
 }
 
-/** A plan that cannot run on the loaded model, found before any generation starts. */
-export class RunError extends Error {
-  override readonly name = "RunError";
+/** A model reference that names no model: no such file, an unknown bundled name, a hub id no local cache holds. */
+export class ModelNotFoundError extends ModelUnavailableError {
+  override readonly name = "ModelNotFoundError";
 }
 
-/** A plan that does not fit the loaded model (a layer out of range, a position outside its prompt, ...). */
+/** A model file that cannot be used: unreadable, truncated, corrupt, or lacking something the runtime needs. */
+export class ModelFormatError extends ModelUnavailableError {
+  override readonly name = "ModelFormatError";
+}
+
+/**
+ * A plan that does not fit the loaded model (a layer out of range, a position outside its prompt, ...), found by
+ * checking it before anything runs; it carries the diagnostics, placed in the source.
+ */
 export class PlanRejectedError extends Error {
   override readonly name = "PlanRejectedError";
 
   constructor(readonly diagnostics: Diagnostic[]) {
     super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
   }
+}
+
+/**
+ * A generation that cannot go on, for what no check of the plan can see: a value computed from activations that
+ * is not a finite float, or a request through the TypeScript API (no prompt tokens, more than the context holds).
+ */
+export class GenerationError extends Error {
+  override readonly name = "GenerationError";
 }

@@ -67,7 +67,7 @@ export async function runPlanOnModel(
   const points = bindPlan(plan, params);
   const experiments = experimentsFor(points, model, onWarnings);
   // One session for the whole grid: compiled once, with slots and captures for every point.
-  await model.session(sitesOfPlans(points));
+  await model.graphFor(sitesOfPlans(points));
   const runs: GenerationResult[] = [];
   const captures: CaptureResult[] = [];
   for (const experiment of experiments) {

@@ -4,6 +4,7 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
+import { elementCount } from "../foundation/text.js";
 import { ARITHMETIC, type BinaryOperator } from "../grammar/ast-queries.js";
 import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
 import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/plan-ir.js";
@@ -15,7 +16,7 @@ import {
   type GenerationRequest,
 } from "./generate.js";
 import { identityAffine, InterventionTable, type Affine } from "./interventions.js";
-import { RunError } from "./errors.js";
+import { GenerationError } from "./errors.js";
 import type { Model } from "./model.js";
 import type { GraphSites } from "./graph/transformer.js";
 import { siteShape } from "../compiler/model-check.js";
@@ -150,7 +151,7 @@ export class Experiment {
   }
 
   private siteWidth(site: ActivationSite): number {
-    return siteShape(site.site, this.model.config).reduce((a, b) => a * b, 1);
+    return elementCount(siteShape(site.site, this.model.config));
   }
 
   /** Which slice of a site's row a selection covers: one head, or all of it. */
@@ -238,7 +239,7 @@ export class Experiment {
       if (!affine.a.every(Number.isFinite) || !affine.b.every(Number.isFinite)) {
         // Constants are checked when compiling; this catches values computed from activations (x / y with y = 0)
         // and values set at run time beyond float32's range.
-        throw new RunError(
+        throw new GenerationError(
           `the value written to ${siteId(site)} in '${prompt}' is not a finite 32-bit float (too large, or a division by zero)`,
         );
       }

@@ -2,13 +2,15 @@
 // per new token. Each step reads as prepare → forward → logits → sample → stop → update.
 // Prompts of different lengths share a batch by left padding; padding is masked out and takes no position.
 
+import type { SamplingSpec } from "../compiler/plan-ir.js";
+import { elementCount } from "../foundation/text.js";
 import { KvCache } from "./kv-cache.js";
 import type { CutHandler, GraphRunner } from "./graph-runner.js";
 import { captureOutputName, hookInputName, MASKED_BIAS } from "./graph/transformer.js";
 import { slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
 import type { Model } from "./model.js";
 import { floatTensor, int64Tensor, type HostTensor } from "./onnx/session.js";
-import { TokenSampler, type SamplingOptions } from "./sampling.js";
+import { TokenSampler } from "./sampling.js";
 import { siteShape } from "../compiler/model-check.js";
 import { siteId, type ActivationSite } from "./sites.js";
 
@@ -16,7 +18,7 @@ export interface GenerationRequest extends RowInterventions {
   /** Token ids as the model sees them, BOS included. */
   promptTokens: readonly number[];
   maxNewTokens: number;
-  sampling?: SamplingOptions;
+  sampling?: SamplingSpec;
   /** Stop after the token that completes this text. */
   stopText?: string;
 }
@@ -65,7 +67,7 @@ export async function forwardContext(
 ): Promise<ForwardContext> {
   const slots = uniqueSites(rows.flatMap((r) => r.interventions?.sites ?? []));
   const hooks = uniqueSites(rows.flatMap((r) => (r.hooks ?? []).map((h) => h.site)));
-  const { runner, sites } = await model.session({ slots, captures, hooks });
+  const { runner, sites } = await model.graphFor({ slots, captures, hooks });
   return {
     session: runner,
     // The session may have more slots than these rows use (other points of a sweep): each is fed, as identity.
@@ -81,7 +83,7 @@ export async function forwardContext(
 function hookHandler(context: ForwardContext, positions: readonly (readonly number[])[]): CutHandler {
   return (replacementName, value) => {
     const { site, shape } = context.hookShapes.get(replacementName)!;
-    const width = shape.reduce((a, b) => a * b, 1);
+    const width = elementCount(shape);
     const steps = positions[0]!.length;
     const data = Float32Array.from(value.data);
     positions.forEach((rowPositions, row) => {

@@ -8,8 +8,13 @@ export { Model } from "./model.js";
 export { bundledModelNames, openModel, type OpenedModel } from "./model-files.js";
 export { generate, forwardFull, type GenerationRequest, type GenerationOutput } from "./generate.js";
 export { InterventionTable, type ActivationHook, type Affine } from "./interventions.js";
-export type { SamplingOptions } from "./sampling.js";
 export type { ActivationSite } from "./sites.js";
-export { ModelFormatError, PlanRejectedError, RunError } from "./errors.js";
+export {
+  ModelUnavailableError,
+  ModelNotFoundError,
+  ModelFormatError,
+  PlanRejectedError,
+  GenerationError,
+} from "./errors.js";
 export type { ModelConfig } from "./architectures/config.js";
 export type { Tokenizer } from "./tokenizers/tokenizer.js";

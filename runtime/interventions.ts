@@ -4,6 +4,7 @@
 // composed map per (site, prompt position), and one for every generated position; each run — the prefill
 // over all prompt rows, or a decode step over one new row — asks it for exactly the rows it computes.
 
+import { elementCount } from "../foundation/text.js";
 import { floatTensor, type HostTensor } from "./onnx/session.js";
 import { slotInputNames } from "./graph/transformer.js";
 import { siteId, type ActivationSite } from "./sites.js";
@@ -93,7 +94,7 @@ export function slotFeeds(
   const steps = positions[0]!.length;
   const feeds: Record<string, HostTensor> = {};
   for (const { site, shape } of sites) {
-    const width = shape.reduce((x, y) => x * y, 1);
+    const width = elementCount(shape);
     const a = new Float32Array(batch * steps * width).fill(1);
     const b = new Float32Array(batch * steps * width);
     positions.forEach((rowPositions, row) => {

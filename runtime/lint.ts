@@ -9,7 +9,7 @@ import { NOWHERE } from "../compiler/resolve.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { Plan } from "../compiler/plan-ir.js";
 import { parse } from "../grammar/index.js";
-import { ModelFormatError } from "./errors.js";
+import { ModelUnavailableError } from "./errors.js";
 import { modelOverride, openModel } from "./model-files.js";
 import { checkBoundPlans } from "./plan-check.js";
 
@@ -21,7 +21,7 @@ export interface LintOptions {
 }
 
 /** A model that cannot be opened, as a diagnostic at the file's model statement. */
-export function modelUnavailable(source: string, error: ModelFormatError): Diagnostic {
+export function modelUnavailable(source: string, error: ModelUnavailableError): Diagnostic {
   const statement = parse(source).program.statements.find((s) => s.kind === "model");
   const reason = error.file ? `${error.file}: ${error.message}` : error.message;
   return createDiagnostic("modelUnavailable", statement?.range ?? NOWHERE, { reason });
@@ -33,7 +33,7 @@ async function checkAgainstModel(source: string, plan: Plan, options: LintOption
   try {
     info = await openModel(options.model === undefined ? plan.model : modelOverride(options.model), options.baseDir);
   } catch (error) {
-    if (!(error instanceof ModelFormatError)) throw error;
+    if (!(error instanceof ModelUnavailableError)) throw error;
     return [modelUnavailable(source, error)];
   }
   return checkBoundPlans(bindPlan(plan), info);

@@ -12,7 +12,7 @@ import type { Architecture, HfConfig } from "./architectures/architecture.js";
 import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
 import { ggufArchitecture, hfArchitecture } from "./architectures/registry.js";
 import { ggufTensors, WeightReader, type TensorSource } from "./architectures/tensors.js";
-import { ModelFormatError } from "./errors.js";
+import { ModelFormatError, ModelNotFoundError } from "./errors.js";
 import { loadGguf } from "./formats/gguf.js";
 import { readHfConfig } from "./formats/hf-dir.js";
 import { SafetensorsWeights } from "./formats/safetensors.js";
@@ -78,10 +78,10 @@ function findInHubCache(id: string, cacheDirs: readonly string[]): string | unde
   return undefined;
 }
 
-function notInHubCache(id: string, cacheDirs: readonly string[], bundled?: readonly string[]): ModelFormatError {
+function notInHubCache(id: string, cacheDirs: readonly string[], bundled?: readonly string[]): ModelNotFoundError {
   const folder = `models--${id.replace("/", "--")}`;
   const bundledNote = bundled ? `it is not a bundled model (${bundled.join(", ")}), and ` : "";
-  return new ModelFormatError(
+  return new ModelNotFoundError(
     `cannot find model '${id}': ${bundledNote}no Hugging Face cache holds it (looked for ${folder}/snapshots in ` +
       `${cacheDirs.join(", ")}); ptch never downloads, so give the path of a local model directory or .gguf ` +
       `file, such as "./gpt2" after \`huggingface-cli download gpt2 --local-dir gpt2\`, or set HF_HUB_CACHE`,
@@ -174,7 +174,7 @@ export async function openModel(ref: ModelRef, baseDir: string): Promise<OpenedM
   try {
     isDirectory = statSync(target).isDirectory();
   } catch {
-    throw new ModelFormatError("no such file or directory", target);
+    throw new ModelNotFoundError("no such file or directory", target);
   }
   const opened = isDirectory ? openHfModel(target) : openGgufModel(target, await loadGguf(target));
   // Every token the model can produce must decode, and every token the tokenizer makes must embed.

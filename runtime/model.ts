@@ -7,7 +7,7 @@
 
 import type { ModelRef } from "../compiler/plan-ir.js";
 import type { ModelConfig, TransformerWeights } from "./architectures/config.js";
-import { RunError } from "./errors.js";
+import { GenerationError } from "./errors.js";
 import { buildTransformerGraph, NO_SITES, type GraphSites } from "./graph/transformer.js";
 import { GraphRunner } from "./graph-runner.js";
 import { openModel, type OpenedModel } from "./model-files.js";
@@ -25,17 +25,17 @@ const union = (a: readonly ActivationSite[] = [], b: readonly ActivationSite[] =
 ];
 const sameSet = (a: readonly ActivationSite[] = [], b: readonly ActivationSite[] = []) => covers(a, b) && covers(b, a);
 
-/** A compiled graph and the sites it was built with. */
-export interface ModelSession {
+/** The graph built for some sites, with the onnxruntime session (in its runner) that runs it. */
+export interface BuiltGraph {
   runner: GraphRunner;
   sites: GraphSites;
 }
 
 export class Model {
-  private current: ModelSession | undefined;
-  /** Sessions a wider one replaced. A run that began on one may still be using it, so they live as long as the model. */
-  private readonly retired: ModelSession[] = [];
-  /** session() requests, one at a time, so that concurrent requests build one union rather than racing. */
+  private current: BuiltGraph | undefined;
+  /** Graphs a wider one replaced. A run that began on one may still be using it, so they live as long as the model. */
+  private readonly retired: BuiltGraph[] = [];
+  /** graphFor() requests, one at a time, so that concurrent requests build one union rather than racing. */
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -74,16 +74,16 @@ export class Model {
   }
 
   /**
-   * A session with at least these slots and captures, and exactly these hooks (a hook splits the graph, so
+   * A graph with at least these slots and captures, and exactly these hooks (a hook splits the graph, so
    * one that is not asked for would cost a run).
    */
-  session(sites: GraphSites = NO_SITES): Promise<ModelSession> {
-    const next = this.queue.then(() => this.sessionFor(sites));
+  graphFor(sites: GraphSites = NO_SITES): Promise<BuiltGraph> {
+    const next = this.queue.then(() => this.buildOrReuse(sites));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async sessionFor(sites: GraphSites): Promise<ModelSession> {
+  private async buildOrReuse(sites: GraphSites): Promise<BuiltGraph> {
     const existing = this.current;
     if (
       existing &&
@@ -107,9 +107,9 @@ export class Model {
   }
 
   checkSequenceFits(promptLength: number, maxNewTokens: number): void {
-    if (promptLength === 0) throw new RunError("the prompt has no tokens");
+    if (promptLength === 0) throw new GenerationError("the prompt has no tokens");
     if (promptLength + maxNewTokens > this.config.contextLength) {
-      throw new RunError(
+      throw new GenerationError(
         `${promptLength} prompt tokens plus ${maxNewTokens} new tokens exceed the model's context of ${this.config.contextLength}`,
       );
     }

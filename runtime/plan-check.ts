@@ -4,6 +4,7 @@
 import { checkPlanAgainstModel } from "../compiler/model-check.js";
 import type { TokenizedPrompt } from "../compiler/resolve.js";
 import { sortByPosition } from "../foundation/diagnostics.js";
+import { describeBindings } from "../foundation/text.js";
 import type { BoundPlan } from "../compiler/plan-ir.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import { absentSites, type ModelConfig } from "./architectures/config.js";
@@ -39,9 +40,7 @@ export function checkBoundPlans(
 ): Diagnostic[] {
   const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
   points.forEach((bound, point) => {
-    const bindings = Object.entries(bound.bindings)
-      .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
-      .join(", ");
+    const bindings = describeBindings(Object.entries(bound.bindings));
     for (const diagnostic of checkPlanOnModel(bound, model, promptsOf(point))) {
       const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
       const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };

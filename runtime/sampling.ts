@@ -1,8 +1,7 @@
 // Choosing the next token: greedy, or seeded sampling with temperature, top-k and top-p.
 // The PRNG is our own (xoshiro128**), so a seed gives the same tokens on every machine and Node version.
 
-export type SamplingOptions =
-  { kind: "greedy" } | { kind: "sample"; temperature: number; topK?: number; topP?: number; seed: number };
+import type { SamplingSpec } from "../compiler/plan-ir.js";
 
 /** Greedy choice; ties go to the lowest id so results do not depend on the platform. */
 export function argmax(values: Float32Array): number {
@@ -59,7 +58,7 @@ const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 export class TokenSampler {
   private readonly random: SeededRandom | undefined;
 
-  constructor(private readonly options: SamplingOptions) {
+  constructor(private readonly options: SamplingSpec) {
     this.random = options.kind === "sample" ? new SeededRandom(options.seed) : undefined;
   }
 

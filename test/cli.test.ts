@@ -410,7 +410,7 @@ describe("files on disk", () => {
       ["-o", "pipefail", "-c", `node ${BIN} run examples/sweep.ptch | head -1`],
       { cwd: ROOT },
     );
-    expect(stdout).toBe("[1] target tokens=20 l=0\n");
+    expect(stdout).toBe("[1] target (tokens = 20, l = 0)\n");
   });
 
   it("--model takes a path relative to the working directory; a broken model line is pointed at", async () => {

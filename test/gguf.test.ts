@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ModelFormatError } from "../runtime/errors.js";
+import { ModelFormatError, ModelNotFoundError } from "../runtime/errors.js";
 import { type GgufFile, type GgufValue, halfToFloat, loadGguf, readGguf } from "../runtime/formats/gguf.js";
 import { ByteSink, floatToHalfBits, gv, writeGguf } from "./support/gguf-writer.js";
 
@@ -121,12 +121,13 @@ describe("loadGguf", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("turns an unreadable file into a ModelFormatError naming the file", async () => {
+  it("turns a missing file into a ModelNotFoundError and an unreadable one into a ModelFormatError, naming the file", async () => {
     const file = path.join(dir, "absent.gguf");
     const error = await loadGguf(file).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect(error).toMatchObject({ message: "cannot read model file: no such file", file });
-    await expect(loadGguf(dir)).rejects.toThrow("cannot read model file: it is a directory");
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toMatchObject({ message: "cannot read model file: no such file or directory", file });
+    await expect(loadGguf(dir)).rejects.toThrow(ModelFormatError);
+    await expect(loadGguf(dir)).rejects.toThrow("cannot read model file: is a directory");
   });
 });
 

@@ -1,9 +1,10 @@
 // Byte ranges of model files, read through a file descriptor: a model of many gigabytes is never read into one
 // buffer, and only regular files are opened (a FIFO would block, /dev/zero never ends). Every failure is a
-// ModelFormatError that names the file.
+// ModelFormatError (ModelNotFoundError for a file that is not there) that names the file.
 
+import { describeFileError } from "../../foundation/text.js";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { ModelFormatError } from "../errors.js";
+import { ModelFormatError, ModelNotFoundError } from "../errors.js";
 
 /** Bytes [offset, offset + length) of the file, which lie inside it; valid until the reader's next call. */
 export type RangeReader = (offset: number, length: number, what: string) => Uint8Array;
@@ -41,7 +42,7 @@ function withOpenFile<T>(path: string, use: (fd: number) => T): T {
   const fd = withFileErrors(path, () => openSync(path, "r"));
   try {
     const stats = withFileErrors(path, () => fstatSync(fd));
-    if (stats.isDirectory()) throw new ModelFormatError("cannot read model file: it is a directory", path);
+    if (stats.isDirectory()) throw new ModelFormatError("cannot read model file: is a directory", path);
     if (!stats.isFile()) throw new ModelFormatError("cannot read model file: it is not a regular file", path);
     return use(fd);
   } finally {
@@ -71,21 +72,8 @@ export function withFileErrors<T>(path: string, action: () => T): T {
     return action();
   } catch (error) {
     if (error instanceof ModelFormatError) throw error;
-    throw new ModelFormatError(`cannot read model file: ${describeReadFailure(error)}`, path);
-  }
-}
-
-function describeReadFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    default:
-      return error instanceof Error ? error.message : String(error);
+    const message = `cannot read model file: ${describeFileError(error)}`;
+    const absent = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw absent ? new ModelNotFoundError(message, path) : new ModelFormatError(message, path);
   }
 }

@@ -7,8 +7,9 @@
 // its byte length equal to its shape times its dtype's width. A tensor is read by byte range when asked for, a
 // chunk at a time, so no buffer ever holds a whole file.
 
+import { elementCount } from "../../foundation/text.js";
 import path from "node:path";
-import { ModelFormatError } from "../errors.js";
+import { ModelFormatError, ModelNotFoundError } from "../errors.js";
 import { readJsonFile } from "./hf-dir.js";
 import { fileSource, type ByteSource } from "./file-ranges.js";
 import { ggmlTypeTraits, type Dequantizer } from "./ggml-types.js";
@@ -160,7 +161,7 @@ function openIfPresent(file: string): ByteSource | undefined {
   try {
     return fileSource(file);
   } catch (error) {
-    if (error instanceof ModelFormatError && error.message.endsWith("no such file")) return undefined;
+    if (error instanceof ModelNotFoundError) return undefined;
     throw error;
   }
 }
@@ -222,8 +223,8 @@ function readHeader(file: string, source: ByteSource): Map<string, TensorEntry> 
     const [begin, end] = offsets as [number, number];
     if (end > dataLength)
       throw fail(`truncated: ${what} ends at data byte ${end} but the file holds ${dataLength} bytes of data`);
-    const elementCount = (shape as number[]).reduce((product, dim) => product * dim, 1);
-    if (elementCount * DTYPE_BYTES[dtype]! !== end - begin) {
+    const elements = elementCount(shape as number[]);
+    if (elements * DTYPE_BYTES[dtype]! !== end - begin) {
       throw fail(`corrupt: ${what} of shape [${shape.join(", ")}] and dtype ${dtype} cannot take ${end - begin} bytes`);
     }
     tensors.set(name, {
@@ -231,7 +232,7 @@ function readHeader(file: string, source: ByteSource): Map<string, TensorEntry> 
       source,
       dtype,
       shape: shape as number[],
-      elementCount,
+      elementCount: elements,
       byteOffset: dataStart + begin,
       byteLength: end - begin,
     });

@@ -57,7 +57,7 @@ export function buildTransformerGraph(
 
   const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site.site, config)];
   /** Applies the site's slot, then its TypeScript hook, and exposes the result as a capture, as requested. */
-  const hook = (site: ActivationSite, x: string): string => {
+  const throughSite = (site: ActivationSite, x: string): string => {
     const id = siteId(site);
     let out = x;
     if (slotted.has(id)) {
@@ -108,15 +108,15 @@ export function buildTransformerGraph(
     const table = g.weight("position_embd", weights.positionEmbedding, [config.contextLength, dModel]);
     embeddings = g.op("Add", [embeddings, g.op("Gather", [table, positionIds], { axis: 0 })]);
   }
-  let resid = hook({ site: "resid", layer: 0 }, embeddings);
+  let resid = throughSite({ site: "resid", layer: 0 }, embeddings);
 
   for (let l = 0; l < nLayers; l++) {
     const w = weights.layers[l]!;
     const at = (site: ActivationSite["site"]): ActivationSite => ({ site, layer: l });
     const [rawQ, rawK, rawV] = projectQkv(b.norm(resid, w.attnNorm, `blk${l}_attn_norm`), w, l);
-    const q = hook(at("q"), rawQ());
-    const k = hook(at("k"), rawK());
-    const v = hook(at("v"), rawV());
+    const q = throughSite(at("q"), rawQ());
+    const k = throughSite(at("k"), rawK());
+    const v = throughSite(at("v"), rawV());
 
     // Cache keys after rotation, so a cached key never needs its position again. [B,Hkv,T,Dh]
     const toCacheLayout = (x: string) => g.op("Transpose", [x], { perm: [0, 2, 1, 3] });
@@ -127,24 +127,24 @@ export function buildTransformerGraph(
     g.output(presentKeyName(l), keys, ElemType.Float, ["batch", nKvHeads, "total", headDim]);
     g.output(presentValueName(l), values, ElemType.Float, ["batch", nKvHeads, "total", headDim]);
 
-    const z = hook(at("z"), b.attention(rotate(q), keys, values, attentionBias));
-    const attnOut = hook(
+    const z = throughSite(at("z"), b.attention(rotate(q), keys, values, attentionBias));
+    const attnOut = throughSite(
       at("attn_out"),
       b.linear(g.op("Reshape", [z, g.int64([0, 0, nHeads * headDim])]), w.attnOut, `blk${l}_o`),
     );
     // Sequential blocks feed the MLP the stream after attention; parallel ones feed both the same stream.
-    const mlpInput = config.parallelResidual ? resid : hook(at("resid_mid"), g.op("Add", [resid, attnOut]));
+    const mlpInput = config.parallelResidual ? resid : throughSite(at("resid_mid"), g.op("Add", [resid, attnOut]));
     const normed = b.norm(mlpInput, w.mlpNorm, `blk${l}_ffn_norm`);
     const up = b.linear(normed, w.up, `blk${l}_up`);
-    const hidden = hook(
+    const hidden = throughSite(
       at("mlp_hidden"),
       w.gate ? g.op("Mul", [b.activation(b.linear(normed, w.gate, `blk${l}_gate`)), up]) : b.activation(up),
     );
-    const mlpOut = hook(at("mlp_out"), b.linear(hidden, w.down, `blk${l}_down`));
+    const mlpOut = throughSite(at("mlp_out"), b.linear(hidden, w.down, `blk${l}_down`));
     const next = config.parallelResidual
       ? g.op("Add", [g.op("Add", [resid, attnOut]), mlpOut])
       : g.op("Add", [mlpInput, mlpOut]);
-    resid = hook({ site: "resid", layer: l + 1 }, next);
+    resid = throughSite({ site: "resid", layer: l + 1 }, next);
   }
 
   const logits = b.linear(b.norm(resid, weights.finalNorm, "output_norm"), weights.unembed, "output");

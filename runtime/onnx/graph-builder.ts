@@ -1,6 +1,7 @@
 // Builds an ONNX ModelProto in memory: named values, operator nodes, initializers, graph inputs and outputs.
 // Field numbers follow onnx.proto (IR version 8, default-domain opset 17).
 
+import { elementCount } from "../../foundation/text.js";
 import type { TensorData } from "../architectures/config.js";
 import { ProtoWriter } from "./protobuf.js";
 
@@ -118,7 +119,7 @@ export class GraphBuilder {
   weight(hint: string, data: TensorData, dims: readonly number[]): string {
     const known = this.weightNames.get(data);
     if (known) return known;
-    const expected = dims.reduce((a, b) => a * b, 1) * Float32Array.BYTES_PER_ELEMENT;
+    const expected = elementCount(dims) * Float32Array.BYTES_PER_ELEMENT;
     const byteLength = data instanceof Float32Array ? data.byteLength : data.length;
     if (expected !== byteLength) throw new Error(`weight ${hint}: ${byteLength} bytes for shape [${dims}]`);
     const name = this.fresh(hint);
