@@ -9,3 +9,5 @@ export * from "./foundation/source.js";
 export type { Diagnostic, Severity } from "./foundation/diagnostics.js";
 export * from "./grammar/ast.js";
 export * from "./compiler/plan-ir.js";
+export { checkPlanOnModel, checkSweepOnModel, siteShape, type ModelShape } from "./compiler/model-check.js";
+export type { TokenizedPrompt } from "./compiler/resolve.js";

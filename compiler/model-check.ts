@@ -1,24 +1,34 @@
-// Checks a plan against a model's shape and its tokenized prompts, without running anything: every
-// selection resolves to positions, every value has a shape that fits where it goes. The runtime executes
-// from this analysis, so a plan that passes cannot fail on these grounds mid-generation.
+// Every check of a plan against a model: its shape (layers, heads, widths, context, the sites it has) and its
+// tokenized prompts, without running anything. Every selection resolves to positions, every value has a shape
+// that fits where it goes. Lint reports these diagnostics, and every run checks them before it starts, so a plan
+// that passes cannot fail on these grounds mid-generation.
 
 import { elementCount } from "../foundation/text.js";
 import { createDiagnostic } from "../foundation/diagnostics.js";
+import { describeBindings } from "../foundation/text.js";
+import { sortByPosition } from "../foundation/diagnostics.js";
 import {
-  checkSiteAgainstModel,
   locate,
   NOWHERE,
   resolvePositions,
-  type ModelShape,
   type ResolvedRows,
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
+import { SITES } from "./sites.js";
 import type { BoundPlan, PlanStep, SiteName, SiteSelection, ValueExpr } from "./plan-ir.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { SourceRange } from "../foundation/source.js";
 
-export interface ModelDimensions extends ModelShape {
+/** What the checks need to know about a model: its shape, not its weights. */
+export interface ModelShape {
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  /** The model's architecture, as diagnostics name it. */
+  architecture?: string;
+  /** Sites this architecture does not have, with the reason (resid_mid in a parallel-residual model). */
+  absentSites?: ReadonlyMap<SiteName, string>;
   dModel: number;
   dFF: number;
   headDim: number;
@@ -29,7 +39,7 @@ export interface ModelDimensions extends ModelShape {
 export type ValueShape = { kind: "scalar" } | { kind: "vectors"; count: number; width: number };
 
 /** The per-position shape of a site's activation (batch and sequence dimensions excluded). */
-export function siteShape(site: SiteName, model: ModelDimensions): number[] {
+export function siteShape(site: SiteName, model: ModelShape): number[] {
   switch (site) {
     case "resid":
     case "attn_out":
@@ -48,9 +58,48 @@ export function siteShape(site: SiteName, model: ModelDimensions): number[] {
 }
 
 /** Values per position of a selection: one head's slice when a head is named, else the whole site. */
-export function selectionWidth(selection: SiteSelection, model: ModelDimensions): number {
+export function selectionWidth(selection: SiteSelection, model: ModelShape): number {
   if (selection.head !== undefined) return model.headDim;
   return elementCount(siteShape(selection.site, model));
+}
+
+/** Checks the layer and head of a selection against the model. */
+function checkSite(selection: SiteSelection, model: ModelShape): Diagnostic[] {
+  const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
+  const diagnostics: Diagnostic[] = [];
+  const absence = model.absentSites?.get(selection.site);
+  if (absence !== undefined) {
+    const written = selection.at?.alias ?? selection.site;
+    const architecture = model.architecture ?? "this architecture";
+    return [
+      createDiagnostic("siteAbsent", selection.at?.site ?? NOWHERE, { site: written, architecture, reason: absence }),
+    ];
+  }
+  if (selection.layer < 0 || selection.layer >= layers) {
+    // Report in the terms the user wrote: resid_post[L=5] is resid layer 6, but the message says L=5.
+    const written = selection.at?.alias ?? selection.site;
+    const offset = SITES.get(written)?.layerOffset ?? 0;
+    diagnostics.push(
+      createDiagnostic("layerOutOfRange", locate(selection, "layer"), {
+        site: written,
+        layer: selection.layer - offset,
+        max: layers - 1 - offset,
+      }),
+    );
+  }
+  if (selection.head !== undefined) {
+    const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;
+    if (selection.head < 0 || selection.head >= heads) {
+      diagnostics.push(
+        createDiagnostic("headOutOfRange", locate(selection, "head"), {
+          site: selection.site,
+          head: selection.head,
+          max: heads - 1,
+        }),
+      );
+    }
+  }
+  return diagnostics;
 }
 
 const OVERRIDING_KINDS: ReadonlySet<PlanStep["kind"]> = new Set(["patch", "set", "zero", "mean"]);
@@ -101,7 +150,7 @@ class PlanChecker {
   private readonly overrides = new OverrideTracker();
 
   constructor(
-    private readonly model: ModelDimensions,
+    private readonly model: ModelShape,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
   ) {}
 
@@ -111,7 +160,7 @@ class PlanChecker {
     promptName: string,
     role: SelectionRole = "target",
   ): ResolvedRows | undefined {
-    const siteProblems = checkSiteAgainstModel(selection, this.model);
+    const siteProblems = checkSite(selection, this.model);
     this.diagnostics.push(...siteProblems);
     const prompt = this.prompts.get(promptName);
     if (!prompt || siteProblems.length > 0) return undefined;
@@ -252,13 +301,39 @@ class PlanChecker {
 }
 
 /** Checks every step of `plan` against the model and the tokenized prompts (which must include every prompt). */
-export function checkPlanAgainstModel(
+export function checkPlanOnModel(
   plan: BoundPlan,
-  model: ModelDimensions,
+  model: ModelShape,
   prompts: ReadonlyMap<string, TokenizedPrompt>,
 ): Diagnostic[] {
   const checker = new PlanChecker(model, prompts);
   const captures = new Map<string, ValueShape>();
   for (const step of plan.steps) checker.checkStep(step, captures);
   return checker.diagnostics;
+}
+
+/**
+ * Checks every point of a sweep grid, `prompts[i]` being point i's tokenized prompts. Each diagnostic is reported
+ * once; one that occurs at only some points says at which (the first), e.g. "layer 6 is out of range … (when l = 6)".
+ */
+export function checkSweepOnModel(
+  points: readonly BoundPlan[],
+  model: ModelShape,
+  prompts: readonly ReadonlyMap<string, TokenizedPrompt>[],
+): Diagnostic[] {
+  const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
+  points.forEach((bound, point) => {
+    const bindings = describeBindings(Object.entries(bound.bindings));
+    for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!)) {
+      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
+      const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
+      entry.points.add(point);
+      found.set(key, entry);
+    }
+  });
+  return sortByPosition(
+    [...found.values()].map(({ diagnostic, points: at, bindings }) =>
+      at.size === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
+    ),
+  );
 }

@@ -1,23 +1,11 @@
-// Resolving selections against a model and its tokenized prompts: layer and head ranges, and positions
-// turned into absolute token indices. Shared by the model-aware lint and by the runtime, so both agree on
-// what `pos=-2` or `pos="Lily"` means and report the same diagnostics.
+// Resolving a selection's positions on a tokenized prompt into absolute token indices. Shared by the checks
+// against a model (model-check.ts) and by the runtime, so both agree on what `pos=-2` or `pos="Lily"` means and
+// report the same diagnostics.
 
 import { createDiagnostic } from "../foundation/diagnostics.js";
-import { SITES } from "./sites.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
-import type { PositionSpec, SiteName, SiteSelection } from "./plan-ir.js";
+import type { PositionSpec, SiteSelection } from "./plan-ir.js";
 import type { SourceRange } from "../foundation/source.js";
-
-/** What resolution needs to know about the model: its shape, not its weights. */
-export interface ModelShape {
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  /** The model's architecture, as diagnostics name it. */
-  architecture?: string;
-  /** Sites this architecture does not have, with the reason (resid_mid in a parallel-residual model). */
-  absentSites?: ReadonlyMap<SiteName, string>;
-}
 
 /** A prompt as the model sees it. `spans[i]` is the [start, end) of token i in `text`; BOS covers no text. */
 export interface TokenizedPrompt {
@@ -41,45 +29,6 @@ export const NOWHERE: SourceRange = {
 /** Where to report a problem with one key of a selection: its selector, else the site, else the file start. */
 export function locate(selection: SiteSelection, key: "layer" | "head" | "positions"): SourceRange {
   return selection.at?.[key] ?? selection.at?.site ?? NOWHERE;
-}
-
-/** Checks the layer and head of a selection against the model. */
-export function checkSiteAgainstModel(selection: SiteSelection, model: ModelShape): Diagnostic[] {
-  const layers = selection.site === "resid" ? model.nLayers + 1 : model.nLayers;
-  const diagnostics: Diagnostic[] = [];
-  const absence = model.absentSites?.get(selection.site);
-  if (absence !== undefined) {
-    const written = selection.at?.alias ?? selection.site;
-    const architecture = model.architecture ?? "this architecture";
-    return [
-      createDiagnostic("siteAbsent", selection.at?.site ?? NOWHERE, { site: written, architecture, reason: absence }),
-    ];
-  }
-  if (selection.layer < 0 || selection.layer >= layers) {
-    // Report in the terms the user wrote: resid_post[L=5] is resid layer 6, but the message says L=5.
-    const written = selection.at?.alias ?? selection.site;
-    const offset = SITES.get(written)?.layerOffset ?? 0;
-    diagnostics.push(
-      createDiagnostic("layerOutOfRange", locate(selection, "layer"), {
-        site: written,
-        layer: selection.layer - offset,
-        max: layers - 1 - offset,
-      }),
-    );
-  }
-  if (selection.head !== undefined) {
-    const heads = selection.site === "k" || selection.site === "v" ? model.nKvHeads : model.nHeads;
-    if (selection.head < 0 || selection.head >= heads) {
-      diagnostics.push(
-        createDiagnostic("headOutOfRange", locate(selection, "head"), {
-          site: selection.site,
-          head: selection.head,
-          max: heads - 1,
-        }),
-      );
-    }
-  }
-  return diagnostics;
 }
 
 /** The last occurrence of `text` in the prompt, as the tokens whose spans overlap it. */

@@ -16,7 +16,9 @@ import { PlanRejectedError } from "./errors.js";
 import { Experiment, sitesOfPlans } from "./experiment.js";
 import { Model } from "./model.js";
 import { modelOverride } from "./model-files.js";
-import { checkBoundPlans, tokenizePrompts } from "./plan-check.js";
+import { checkSweepOnModel } from "../compiler/model-check.js";
+import { modelShape } from "./architectures/config.js";
+import { tokenizePrompts } from "./tokenizers/tokenizer.js";
 
 export interface RunOptions {
   /**
@@ -43,7 +45,7 @@ function experimentsFor(
 ): Experiment[] {
   // Tokenized once per point, for the checks and for the run.
   const prompts = points.map((bound) => tokenizePrompts(model.tokenizer, bound));
-  const diagnostics = checkBoundPlans(points, model, (point) => prompts[point]!);
+  const diagnostics = checkSweepOnModel(points, modelShape(model.config), prompts);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
   if (diagnostics.length > 0) onWarnings?.(diagnostics);
   return points.map((bound, point) => new Experiment(model, bound, prompts[point]!));

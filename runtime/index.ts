@@ -2,7 +2,8 @@
 // and TypeScript hooks.
 
 export { runPlan, runPlanOnModel, planExperiment, type RunOptions } from "./execute.js";
-export { checkPlanOnModel, checkBoundPlans } from "./plan-check.js";
+export { modelShape } from "./architectures/config.js";
+export { tokenizePrompts } from "./tokenizers/tokenizer.js";
 export { lint, type LintOptions } from "./lint.js";
 export { Model } from "./model.js";
 export { bundledModelNames, openModel, type OpenedModel } from "./model-files.js";

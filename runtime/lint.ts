@@ -11,7 +11,9 @@ import type { Plan } from "../compiler/plan-ir.js";
 import { parse } from "../grammar/index.js";
 import { ModelUnavailableError } from "./errors.js";
 import { modelOverride, openModel } from "./model-files.js";
-import { checkBoundPlans } from "./plan-check.js";
+import { checkSweepOnModel } from "../compiler/model-check.js";
+import { modelShape } from "./architectures/config.js";
+import { tokenizePrompts } from "./tokenizers/tokenizer.js";
 
 export interface LintOptions {
   /** Folder that relative model paths resolve against: the .ptch file's folder. */
@@ -36,7 +38,9 @@ async function checkAgainstModel(source: string, plan: Plan, options: LintOption
     if (!(error instanceof ModelUnavailableError)) throw error;
     return [modelUnavailable(source, error)];
   }
-  return checkBoundPlans(bindPlan(plan), info);
+  const points = bindPlan(plan);
+  const prompts = points.map((point) => tokenizePrompts(info.tokenizer, point));
+  return checkSweepOnModel(points, modelShape(info.config), prompts);
 }
 
 export async function lint(source: string, options: LintOptions): Promise<Diagnostic[]> {

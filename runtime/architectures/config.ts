@@ -1,6 +1,7 @@
 // One configuration for every supported architecture, with TransformerLens-style flags: the graph is built from
 // these flags alone, so an architecture is its config mapping and weight names, never a graph of its own.
 
+import type { ModelShape } from "../../compiler/model-check.js";
 import type { SiteName } from "../../compiler/plan-ir.js";
 
 export type NormKind = "rmsnorm" | "layernorm";
@@ -43,6 +44,11 @@ export interface ModelConfig {
   mlpBias: boolean;
   /** The unembedding is the token embedding matrix. */
   tiedEmbeddings: boolean;
+}
+
+/** The model as the checks of a plan see it (compiler/model-check.ts). */
+export function modelShape(config: ModelConfig): ModelShape {
+  return { ...config, absentSites: absentSites(config) };
 }
 
 /** Sites an architecture lacks, each with the reason a diagnostic gives. */

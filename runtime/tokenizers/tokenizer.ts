@@ -1,6 +1,9 @@
 // What the runtime asks of a tokenizer, whichever algorithm and file it comes from (a GGUF vocabulary, a
 // tokenizer.json): ids with the character span of each, and text back from ids.
 
+import type { BoundPlan } from "../../compiler/plan-ir.js";
+import type { TokenizedPrompt } from "../../compiler/resolve.js";
+
 /** A half-open range [start, end) of UTF-16 offsets into the encoded text, as `text.slice` takes them. */
 export type CharSpan = readonly [start: number, end: number];
 
@@ -37,4 +40,14 @@ export interface Tokenizer {
   decodeContinuation(promptTokens: readonly number[], tokens: readonly number[], promptText?: string): string;
   /** The vocabulary's piece for `id`, as the tokenizer file spells it ("▁Once", "Ġthe", "<s>"). */
   piece(id: number): string;
+}
+
+/** Every prompt of `plan` as the model sees it, by name: what its selections resolve on. */
+export function tokenizePrompts(tokenizer: Tokenizer, plan: BoundPlan): Map<string, TokenizedPrompt> {
+  return new Map(
+    plan.prompts.map((p) => {
+      const { ids, spans } = tokenizer.encodeWithSpans(p.text);
+      return [p.name, { text: p.text, tokens: ids, spans }];
+    }),
+  );
 }
