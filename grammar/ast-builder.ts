@@ -3,7 +3,7 @@
 // error is already reported), but a statement whose only defect is inside a string literal is kept with its
 // best-effort value, so that later checks don't report a cascade of "no prompt named ..." errors.
 
-import type { CstNode, IToken, TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import { isName, type BinaryOperator } from "./ast-queries.js";
 import { createDiagnostic, type DiagnosticName } from "../foundation/diagnostics.js";
 import type { LineIndex } from "../foundation/line-index.js";
@@ -42,50 +42,17 @@ import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { SourceRange } from "../foundation/source.js";
 import { isComplete } from "./cst-queries.js";
 import { ClosedString, Minus, Plus, Slash, Star } from "./lexer.js";
-import {
-  parser,
-  type AddStatementCst,
-  type CaptureSourceCst,
-  type ExpressionCst,
-  type FactorCst,
-  type GenerateStatementCst,
-  type LetStatementCst,
-  type LiteralCst,
-  type MeanStatementCst,
-  type ModelStatementCst,
-  type NumberOrNameCst,
-  type ParamStatementCst,
-  type PatchSideCst,
-  type PatchStatementCst,
-  type ProgramCst,
-  type PromptStatementCst,
-  type ReferenceCst,
-  type SamplingClauseCst,
-  type SamplingOptionCst,
-  type ScaleStatementCst,
-  type SelectorCst,
-  type SelectorsCst,
-  type SelectorValueCst,
-  type SetStatementCst,
-  type SignedNumberCst,
-  type SiteCst,
-  type StatementCst,
-  type StringOrNameCst,
-  type SweepListCst,
-  type SweepRangeCst,
-  type SweepStatementCst,
-  type TermCst,
-  type ZeroStatementCst,
-} from "./parser.js";
+import type * as Cst from "./cst.js";
+import { parser } from "./parser.js";
 import { tokenRange } from "./token-range.js";
 
 export function buildAst(
-  cst: ProgramCst,
+  cst: Cst.ProgramCstNode,
   comments: IToken[],
   lines: LineIndex,
 ): { program: Program; diagnostics: Diagnostic[] } {
   const builder = new AstBuilder(lines);
-  const statements = builder.visit(cst) as Statement[];
+  const statements = builder.program(cst.children);
   const program: Program = {
     statements,
     comments: comments.map((token) => builder.comment(token)),
@@ -109,7 +76,7 @@ interface SelectorList {
 
 const BaseVisitor = parser.getBaseCstVisitorConstructor<void, unknown>();
 
-class AstBuilder extends BaseVisitor {
+class AstBuilder extends BaseVisitor implements Cst.CstVisitor<void, unknown> {
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(private readonly lines: LineIndex) {
@@ -117,8 +84,8 @@ class AstBuilder extends BaseVisitor {
     this.validateVisitor();
   }
 
-  program(children: ProgramCst["children"]): Statement[] {
-    return (children.statement ?? []).flatMap((statement) => (this.visit(statement) as Statement | undefined) ?? []);
+  program(children: Cst.ProgramCstChildren): Statement[] {
+    return (children.statement ?? []).flatMap((statement) => this.statement(statement.children) ?? []);
   }
 
   /**
@@ -126,18 +93,44 @@ class AstBuilder extends BaseVisitor {
    * statement is whole: recovery at most inserted punctuation or skipped stray tokens, neither of which the AST
    * needs.
    */
-  statement(children: StatementCst["children"]): Statement | undefined {
-    const [form] = Object.values(children).flat() as CstNode[];
-    return form && isComplete(form) ? (this.visit(form) as Statement) : undefined;
+  statement(children: Cst.StatementCstChildren): Statement | undefined {
+    const [form] = Object.values(children).flat();
+    if (!form || !isComplete(form)) return undefined;
+    switch (form.name) {
+      case "modelStatement":
+        return this.modelStatement(form.children);
+      case "promptStatement":
+        return this.promptStatement(form.children);
+      case "paramStatement":
+        return this.paramStatement(form.children);
+      case "sweepStatement":
+        return this.sweepStatement(form.children);
+      case "letStatement":
+        return this.letStatement(form.children);
+      case "patchStatement":
+        return this.patchStatement(form.children);
+      case "addStatement":
+        return this.addStatement(form.children);
+      case "setStatement":
+        return this.setStatement(form.children);
+      case "scaleStatement":
+        return this.scaleStatement(form.children);
+      case "zeroStatement":
+        return this.zeroStatement(form.children);
+      case "meanStatement":
+        return this.meanStatement(form.children);
+      case "generateStatement":
+        return this.generateStatement(form.children);
+    }
   }
 
-  modelStatement(children: ModelStatementCst["children"]): ModelStatement {
+  modelStatement(children: Cst.ModelStatementCstChildren): ModelStatement {
     const ref = only(children.StringLiteral);
     return { kind: "model", ref: this.stringLiteral(ref), range: this.span(only(children.Model), ref) };
   }
 
-  promptStatement(children: PromptStatementCst["children"]): PromptStatement {
-    const text = this.visit(children.stringOrName!) as StringOrName;
+  promptStatement(children: Cst.PromptStatementCstChildren): PromptStatement {
+    const text = this.stringOrName(only(children.stringOrName).children);
     return {
       kind: "prompt",
       name: this.identifier(only(children.Identifier)),
@@ -146,8 +139,8 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  paramStatement(children: ParamStatementCst["children"]): ParamStatement {
-    const value = this.visit(children.literal!) as NumberLiteral | StringLiteral;
+  paramStatement(children: Cst.ParamStatementCstChildren): ParamStatement {
+    const value = this.literal(only(children.literal).children);
     return {
       kind: "param",
       name: this.identifier(only(children.Identifier)),
@@ -156,8 +149,10 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  sweepStatement(children: SweepStatementCst["children"]): SweepStatement {
-    const values = this.visit((children.sweepRange ?? children.sweepList)!) as SweepValues;
+  sweepStatement(children: Cst.SweepStatementCstChildren): SweepStatement {
+    const values = children.sweepRange
+      ? this.sweepRange(only(children.sweepRange).children)
+      : this.sweepList(only(children.sweepList).children);
     return {
       kind: "sweep",
       name: this.identifier(only(children.Identifier)),
@@ -166,115 +161,110 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  sweepRange(children: SweepRangeCst["children"]): SweepValues {
-    const [from, to] = children.signedNumber!.map((number) => this.visit(number) as NumberLiteral) as [
-      NumberLiteral,
-      NumberLiteral,
-    ];
+  sweepRange(children: Cst.SweepRangeCstChildren): SweepValues {
+    const [from, to] = pair(children.signedNumber.map((number) => this.signedNumber(number.children)));
     return { kind: "range", from, to, range: between(from.range, to.range) };
   }
 
-  sweepList(children: SweepListCst["children"]): SweepValues {
-    const items = (children.literal ?? []).map((literal) => this.visit(literal) as NumberLiteral | StringLiteral);
+  sweepList(children: Cst.SweepListCstChildren): SweepValues {
+    const items = (children.literal ?? []).map((literal) => this.literal(literal.children));
     // A ']' that recovery inserted has no position: the list then ends with its last item.
     const closing = present(children.RightBracket);
     const end = closing ? tokenRange(closing, this.lines) : items.at(-1)?.range;
     return { kind: "list", items, range: this.from(only(children.LeftBracket), end) };
   }
 
-  literal(children: LiteralCst["children"]): NumberLiteral | StringLiteral {
+  literal(children: Cst.LiteralCstChildren): NumberLiteral | StringLiteral {
     if (children.StringLiteral) return this.stringLiteral(only(children.StringLiteral));
-    return this.visit(children.signedNumber!) as NumberLiteral;
+    return this.signedNumber(only(children.signedNumber).children);
   }
 
-  letStatement(children: LetStatementCst["children"]): LetStatement {
-    const source = this.visit(children.captureSource!) as CaptureSource;
+  letStatement(children: Cst.LetStatementCstChildren): LetStatement {
+    const source = this.captureSource(only(children.captureSource).children);
     return {
       kind: "let",
       exported: children.Export !== undefined,
       name: this.identifier(only(children.Identifier)),
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       source,
       range: this.from(only(children.Export ?? children.Let), source.range),
     };
   }
 
-  patchStatement(children: PatchStatementCst["children"]): PatchStatement {
-    const [source, target] = children.patchSide!.map((side) => this.visit(side) as PatchSide) as [PatchSide, PatchSide];
+  patchStatement(children: Cst.PatchStatementCstChildren): PatchStatement {
+    const [source, target] = pair(children.patchSide.map((side) => this.patchSide(side.children)));
     return {
       kind: "patch",
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       source,
       target,
       range: this.from(only(children.Patch), target.range),
     };
   }
 
-  addStatement(children: AddStatementCst["children"]): AddStatement {
+  addStatement(children: Cst.AddStatementCstChildren): AddStatement {
     const prompt = only(children.Identifier);
     return {
       kind: "add",
-      value: this.visit(children.expression!) as Expression,
-      site: this.visit(children.site!) as SiteReference,
+      value: this.expression(only(children.expression).children),
+      site: this.site(only(children.site).children),
       prompt: this.identifier(prompt),
       range: this.span(only(children.Add), prompt),
     };
   }
 
-  setStatement(children: SetStatementCst["children"]): SetStatement {
-    const value = this.visit(children.expression!) as Expression;
+  setStatement(children: Cst.SetStatementCstChildren): SetStatement {
+    const value = this.expression(only(children.expression).children);
     return {
       kind: "set",
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       prompt: this.identifier(only(children.Identifier)),
       value,
       range: this.from(only(children.Set), value.range),
     };
   }
 
-  scaleStatement(children: ScaleStatementCst["children"]): ScaleStatement {
-    const factor = this.visit(children.expression!) as Expression;
+  scaleStatement(children: Cst.ScaleStatementCstChildren): ScaleStatement {
+    const factor = this.expression(only(children.expression).children);
     return {
       kind: "scale",
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       prompt: this.identifier(only(children.Identifier)),
       factor,
       range: this.from(only(children.Scale), factor.range),
     };
   }
 
-  zeroStatement(children: ZeroStatementCst["children"]): ZeroStatement {
+  zeroStatement(children: Cst.ZeroStatementCstChildren): ZeroStatement {
     const prompt = only(children.Identifier);
     return {
       kind: "zero",
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       prompt: this.identifier(prompt),
       range: this.span(only(children.Zero), prompt),
     };
   }
 
-  meanStatement(children: MeanStatementCst["children"]): MeanStatement {
-    const [prompt, ...averaged] = children.Identifier!.map((token) => this.identifier(token)) as [
-      Identifier,
-      ...Identifier[],
-    ];
+  meanStatement(children: Cst.MeanStatementCstChildren): MeanStatement {
+    const prompt = this.identifier(only(children.Identifier));
+    const averaged = children.Identifier.slice(1).map((token) => this.identifier(token));
     const overRange = this.from(only(children.Over), averaged.at(-1)?.range);
     return {
       kind: "mean",
-      site: this.visit(children.site!) as SiteReference,
+      site: this.site(only(children.site).children),
       prompt,
       over: { prompts: averaged, range: overRange },
       range: this.from(only(children.Mean), overRange),
     };
   }
 
-  generateStatement(children: GenerateStatementCst["children"]): GenerateStatement {
+  generateStatement(children: Cst.GenerateStatementCstChildren): GenerateStatement {
     const prompt = this.identifier(only(children.Identifier));
-    const sampling = children.samplingClause && (this.visit(children.samplingClause) as SamplingClause);
-    const stop = children.stringOrName && (this.visit(children.stringOrName) as StringOrName);
+    const sampling = children.samplingClause && this.samplingClause(only(children.samplingClause).children);
+    const stop = children.stringOrName && this.stringOrName(only(children.stringOrName).children);
     return {
       kind: "generate",
-      count: this.visit(children.numberOrName!) as NumberOrName,
+      count: this.numberOrName(only(children.numberOrName).children),
       prompt,
       ...(sampling ? { sampling } : {}),
       ...(stop ? { stop } : {}),
@@ -282,28 +272,28 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  samplingClause(children: SamplingClauseCst["children"]): SamplingClause {
-    const options = (children.samplingOption ?? []).map((option) => this.visit(option) as SamplingOption);
+  samplingClause(children: Cst.SamplingClauseCstChildren): SamplingClause {
+    const options = (children.samplingOption ?? []).map((option) => this.samplingOption(option.children));
     return { options, range: this.from(only(children.Sample), options.at(-1)?.range) };
   }
 
-  samplingOption(children: SamplingOptionCst["children"]): SamplingOption {
+  samplingOption(children: Cst.SamplingOptionCstChildren): SamplingOption {
     const key = this.identifier(only(children.Identifier));
-    const value = this.visit(children.numberOrName!) as NumberOrName;
+    const value = this.numberOrName(only(children.numberOrName).children);
     return { key, value, range: between(key.range, value.range) };
   }
 
-  site(children: SiteCst["children"]): SiteReference {
+  site(children: Cst.SiteCstChildren): SiteReference {
     const name = this.identifier(only(children.Identifier));
     return { name, ...this.selectorsAfter(name, children.selectors) };
   }
 
-  patchSide(children: PatchSideCst["children"]): PatchSide {
+  patchSide(children: Cst.PatchSideCstChildren): PatchSide {
     const prompt = this.identifier(only(children.Identifier));
     return { prompt, ...this.selectorsAfter(prompt, children.selectors) };
   }
 
-  captureSource(children: CaptureSourceCst["children"]): CaptureSource {
+  captureSource(children: Cst.CaptureSourceCstChildren): CaptureSource {
     if (children.StringLiteral) {
       const text = this.stringLiteral(only(children.StringLiteral));
       return { kind: "text", text, range: text.range };
@@ -312,30 +302,29 @@ class AstBuilder extends BaseVisitor {
     return { kind: "prompt", prompt, range: prompt.range };
   }
 
-  selectors(children: SelectorsCst["children"]): SelectorList {
-    const selectors = children.selector!.map((selector) => this.visit(selector) as Selector);
+  selectors(children: Cst.SelectorsCstChildren): SelectorList {
+    const selectors = children.selector.map((selector) => this.selector(selector.children));
     // A ']' that recovery inserted has no position: the list then ends with its last selector.
     const closing = present(children.RightBracket);
     const end = closing ? tokenRange(closing, this.lines) : selectors.at(-1)?.range;
     return { selectors, range: this.from(only(children.LeftBracket), end) };
   }
 
-  selector(children: SelectorCst["children"]): Selector {
+  selector(children: Cst.SelectorCstChildren): Selector {
     const key = this.identifier(only(children.Identifier));
-    const value = this.visit(children.selectorValue!) as SelectorValue;
+    const value = this.selectorValue(only(children.selectorValue).children);
     return { key, value, range: between(key.range, value.range) };
   }
 
-  selectorValue(children: SelectorValueCst["children"]): SelectorValue {
+  selectorValue(children: Cst.SelectorValueCstChildren): SelectorValue {
     if (children.StringLiteral) {
       const text = this.stringLiteral(only(children.StringLiteral));
       return { kind: "text", text, range: text.range };
     }
     if (children.numberOrName) {
-      const [from, to] = children.numberOrName.map((value) => this.visit(value) as NumberOrName) as [
-        NumberOrName,
-        NumberOrName?,
-      ];
+      const from = this.numberOrName(only(children.numberOrName).children);
+      const end = children.numberOrName[1];
+      const to = end && this.numberOrName(end.children);
       if (to !== undefined) return { kind: "span", from, to, range: between(from.range, to.range) };
       if (isName(from)) return { kind: "param", name: from, range: from.range };
       return { kind: "number", number: from, range: from.range };
@@ -345,54 +334,56 @@ class AstBuilder extends BaseVisitor {
     return { kind, range: tokenRange(word, this.lines) };
   }
 
-  numberOrName(children: NumberOrNameCst["children"]): NumberOrName {
+  numberOrName(children: Cst.NumberOrNameCstChildren): NumberOrName {
     if (children.Identifier) return this.identifier(only(children.Identifier));
-    return this.visit(children.signedNumber!) as NumberLiteral;
+    return this.signedNumber(only(children.signedNumber).children);
   }
 
-  stringOrName(children: StringOrNameCst["children"]): StringOrName {
+  stringOrName(children: Cst.StringOrNameCstChildren): StringOrName {
     if (children.Identifier) return this.identifier(only(children.Identifier));
     return this.stringLiteral(only(children.StringLiteral));
   }
 
-  signedNumber(children: SignedNumberCst["children"]): NumberLiteral {
+  signedNumber(children: Cst.SignedNumberCstChildren): NumberLiteral {
     const number = this.numberLiteral(only(children.Numeral));
     const minus = children.Minus && only(children.Minus);
     if (!minus) return number;
     return { value: -number.value, text: `-${number.text}`, range: this.from(minus, number.range) };
   }
 
-  expression(children: ExpressionCst["children"]): Expression {
-    return this.leftAssociative(children.term!, children.AdditiveOperator ?? []);
+  expression(children: Cst.ExpressionCstChildren): Expression {
+    const terms = children.term.map((term) => this.term(term.children));
+    return this.leftAssociative(terms, children.AdditiveOperator ?? []);
   }
 
-  term(children: TermCst["children"]): Expression {
-    return this.leftAssociative(children.factor!, children.MultiplicativeOperator ?? []);
+  term(children: Cst.TermCstChildren): Expression {
+    const factors = (children.factor ?? []).map((factor) => this.factor(factor.children));
+    return this.leftAssociative(factors, children.MultiplicativeOperator ?? []);
   }
 
-  factor(children: FactorCst["children"]): Expression {
-    if (children.reference) return this.visit(children.reference) as Expression;
+  factor(children: Cst.FactorCstChildren): Expression {
+    if (children.reference) return this.reference(only(children.reference).children);
     if (children.expression) {
       // Parentheses only group, so the AST has no node for them; the expression's range takes them in. A ')' that
       // recovery inserted has no position: the range then ends with the expression.
-      const inner = this.visit(children.expression) as Expression;
+      const inner = this.expression(only(children.expression).children);
       const closing = present(children.RightParenthesis);
       const end = closing ? tokenRange(closing, this.lines) : inner.range;
       return { ...inner, range: this.from(only(children.LeftParenthesis), end) };
     }
     if (children.factor) {
-      const operand = this.visit(children.factor) as Expression;
+      const operand = this.factor(only(children.factor).children);
       return { kind: "negate", operand, range: this.from(only(children.Minus), operand.range) };
     }
     const number = this.numberLiteral(only(children.Numeral));
     return { kind: "number", number, range: number.range };
   }
 
-  reference(children: ReferenceCst["children"]): Expression {
+  reference(children: Cst.ReferenceCstChildren): Expression {
     const name = this.identifier(only(children.Identifier));
     if (!children.captureSource) return { kind: "capture", name, range: name.range };
     const site: SiteReference = { name, ...this.selectorsAfter(name, children.selectors) };
-    const source = this.visit(children.captureSource) as CaptureSource;
+    const source = this.captureSource(only(children.captureSource).children);
     return { kind: "activation", site, source, range: between(name.range, source.range) };
   }
 
@@ -403,18 +394,15 @@ class AstBuilder extends BaseVisitor {
   /** The selectors in brackets after `name`, if any, and the range of the name with them. */
   private selectorsAfter(
     name: Identifier,
-    brackets: SelectorsCst[] | undefined,
+    brackets: Cst.SelectorsCstNode[] | undefined,
   ): { selectors: Selector[]; range: SourceRange } {
-    const list = brackets && (this.visit(brackets) as SelectorList);
+    const list = brackets && this.selectors(only(brackets).children);
     return { selectors: list?.selectors ?? [], range: between(name.range, (list ?? name).range) };
   }
 
   /** Operands joined by operators of one precedence level, grouped from the left: a - b - c is (a - b) - c. */
-  private leftAssociative(operandNodes: CstNode[], operators: IToken[]): Expression {
-    const [first, ...rest] = operandNodes.map((node) => this.visit(node) as Expression) as [
-      Expression,
-      ...Expression[],
-    ];
+  private leftAssociative(operands: Expression[], operators: IToken[]): Expression {
+    const [first, ...rest] = [only(operands), ...operands.slice(1)];
     return rest.reduce<Expression>(
       (left, right, i) => ({
         kind: "binary",
@@ -464,11 +452,18 @@ function between(first: SourceRange, last: SourceRange): SourceRange {
   return { start: first.start, end: last.end };
 }
 
-/** The token a complete node has in this place. */
-function only(tokens: IToken[] | undefined): IToken {
-  const token = tokens?.[0];
-  if (token === undefined) throw new Error("internal error: a complete CST node lacks a token");
-  return token;
+/** The token or node a complete node has in this place. */
+function only<T>(elements: readonly T[] | undefined): T {
+  const element = elements?.[0];
+  if (element === undefined) throw new Error("internal error: a complete CST node lacks a part");
+  return element;
+}
+
+/** The two elements a complete node has in this place (the ends of a range, the sides of a patch). */
+function pair<T>(elements: readonly T[]): [T, T] {
+  const [first, second] = elements;
+  if (first === undefined || second === undefined) throw new Error("internal error: a complete CST node lacks a part");
+  return [first, second];
 }
 
 /** The token, unless recovery only inserted a placeholder for it. */

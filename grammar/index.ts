@@ -15,12 +15,13 @@ import {
   type ExpressionLimitExceeded,
 } from "./expression-limits.js";
 import { lexer, Separator } from "./lexer.js";
-import { parser, type ProgramCst } from "./parser.js";
+import type { ProgramCstNode } from "./cst.js";
+import { parser } from "./parser.js";
 import { lexErrorToDiagnostic, parseErrorToDiagnostic } from "./syntax-errors.js";
 import { tokenRange } from "./token-range.js";
 
 export interface CstParseResult {
-  cst: ProgramCst;
+  cst: ProgramCstNode;
   /**
    * Every token the parser saw, in order (whitespace and comments excluded): all but those of the statements left
    * out for `exceededLimits`.
@@ -43,14 +44,14 @@ export function parseCst(source: string): CstParseResult {
   const comments = lexed.groups["comments"] ?? [];
   parser.input = tokens;
   try {
-    const cst = parser.program() as ProgramCst;
+    const cst = parser.program() as ProgramCstNode;
     return { cst, tokens, comments, lexErrors: lexed.errors, parseErrors: parser.errors, exceededLimits: exceeded };
   } catch (error) {
     // Chevrotain's error recovery recurses once per error inside a list, so tens of thousands of malformed
     // items exhaust the stack. Such a file gets one diagnostic instead of a crash.
     if (!(error instanceof RangeError)) throw error;
     parser.input = [];
-    const empty = parser.program() as ProgramCst;
+    const empty = parser.program() as ProgramCstNode;
     return {
       cst: empty,
       tokens: [],
@@ -99,7 +100,11 @@ export function parse(source: string): ParseResult {
  * name). In a statement that recovery completed by inserting punctuation, the parse goes on accurately, so all
  * of its errors stand.
  */
-function withoutCascades(errors: IRecognitionException[], cst: ProgramCst, tokens: IToken[]): IRecognitionException[] {
+function withoutCascades(
+  errors: IRecognitionException[],
+  cst: ProgramCstNode,
+  tokens: IToken[],
+): IRecognitionException[] {
   const separatorOffsets = tokens.filter((token) => tokenMatcher(token, Separator)).map((token) => token.startOffset);
   // Statements are numbered by the separators before them; the end-of-file token has no offset, and is last.
   const statementAt = (offset: number) => {
