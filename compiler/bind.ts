@@ -8,6 +8,7 @@ import { withArticle } from "../foundation/text.js";
 import { ANY_INTEGER, brokenBound, GENERATE_COUNT, INTEGER_TEXT, NUMBER_TEXT, type NumberRule } from "./numbers.js";
 import { MAX_SWEEP_GRID_POINTS } from "./params.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
+import { stepSites } from "./step-sites.js";
 import type {
   BoundPlan,
   NumberOrParam,
@@ -15,11 +16,8 @@ import type {
   ParamValue,
   Plan,
   PlanParam,
-  PlanStep,
   PlanSweep,
-  SiteSelection,
   StringOrParam,
-  ValueExpr,
 } from "./plan-ir.js";
 
 /**
@@ -88,10 +86,6 @@ function substitute(node: unknown, values: Readonly<Record<string, ParamValue>>)
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substitute(value, values)]));
 }
 
-type TemplateStep = PlanStep<NumberOrParam, StringOrParam>;
-type TemplateSelection = SiteSelection<NumberOrParam, StringOrParam>;
-type TemplateValue = ValueExpr<NumberOrParam, StringOrParam>;
-
 /**
  * Checks the values that references stand for against the rules of their places, as the compiler checks literals
  * there: the generate count, the sampling options, the stop text, and texts selecting positions.
@@ -109,7 +103,8 @@ function checkValuesWhereUsed(plan: Plan, values: Readonly<Record<string, ParamV
     }
   };
   for (const step of plan.steps) {
-    for (const { positions } of selectionsOf(step)) {
+    const { reads, writes } = stepSites(step);
+    for (const { positions } of [...reads, ...writes]) {
       if (positions.kind === "text") checkText("a pos text", positions.text);
     }
     if (step.kind !== "generate") continue;
@@ -119,39 +114,6 @@ function checkValuesWhereUsed(plan: Plan, values: Readonly<Record<string, ParamV
       for (const [option, { field, rule }] of SAMPLING_OPTIONS) checkNumber(option, sampling[field], rule);
     }
     checkText("the stop text", step.stop);
-  }
-}
-
-/** The selections a step makes, the inline reads in its value included. */
-function selectionsOf(step: TemplateStep): TemplateSelection[] {
-  switch (step.kind) {
-    case "capture":
-    case "zero":
-    case "mean":
-      return [step.site];
-    case "patch":
-      return [step.source, step.site];
-    case "add":
-    case "set":
-      return [step.site, ...valueSelections(step.value)];
-    case "scale":
-      return [step.site, ...valueSelections(step.factor)];
-    case "generate":
-      return [];
-  }
-}
-
-function valueSelections(value: TemplateValue): TemplateSelection[] {
-  switch (value.kind) {
-    case "number":
-    case "capture":
-      return [];
-    case "activation":
-      return [value.site];
-    case "binary":
-      return [...valueSelections(value.left), ...valueSelections(value.right)];
-    case "negate":
-      return valueSelections(value.operand);
   }
 }
 

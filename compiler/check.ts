@@ -6,6 +6,7 @@
 import {
   captureReferences,
   isName,
+  onStatement,
   promptReferences,
   repeats,
   siteReads,
@@ -25,6 +26,7 @@ import { SAMPLING_OPTIONS } from "./sampling.js";
 import { effectiveSelectors } from "./sites.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type {
+  AddStatement,
   Expression,
   GenerateStatement,
   Identifier,
@@ -34,7 +36,10 @@ import type {
   NumberLiteral,
   Program,
   PromptStatement,
+  ScaleStatement,
+  SetStatement,
   SiteRead,
+  SiteReference,
   Statement,
 } from "../grammar/ast.js";
 import type { SourceRange } from "../foundation/source.js";
@@ -199,31 +204,26 @@ function undefinedCapture(
 
 function checkStatement(statement: Statement): Diagnostic[] {
   const reads = siteReads(statement).flatMap(checkSiteRead);
-  switch (statement.kind) {
-    case "model":
-    case "prompt":
-    case "param":
-    case "sweep":
-      return [];
-    case "let":
-      return reads;
-    case "patch":
-      return checkPatch(statement);
-    case "add":
-    case "set":
-    case "scale":
-      return [
-        ...checkSite(statement.site, "target", statement.prompt.name),
-        ...reads,
-        ...checkNumbers(valueOf(statement)!),
-      ];
-    case "zero":
-      return checkSite(statement.site, "target", statement.prompt.name);
-    case "mean":
-      return [...checkSite(statement.site, "target", statement.prompt.name), ...checkMean(statement)];
-    case "generate":
-      return checkGenerate(statement);
-  }
+  const target = (s: { site: SiteReference; prompt: Identifier }) => checkSite(s.site, "target", s.prompt.name);
+  const writeOfValue = (s: AddStatement | SetStatement | ScaleStatement) => [
+    ...target(s),
+    ...reads,
+    ...checkNumbers(valueOf(s)!),
+  ];
+  return onStatement<Diagnostic[]>(
+    statement,
+    {
+      let: () => reads,
+      patch: checkPatch,
+      add: writeOfValue,
+      set: writeOfValue,
+      scale: writeOfValue,
+      zero: target,
+      mean: (s) => [...target(s), ...checkMean(s)],
+      generate: checkGenerate,
+    },
+    () => [],
+  );
 }
 
 function checkSiteRead({ site, source }: SiteRead): Diagnostic[] {

@@ -1,7 +1,7 @@
 // Parameters and sweep variables: what each declaration declares (a type, and every value it can take as compiled),
 // and the places in a statement where a name may stand for a literal. The checks and the planner read both from here.
 
-import { isName } from "../grammar/ast-queries.js";
+import { isName, onStatement } from "../grammar/ast-queries.js";
 import { ANY_INTEGER, ANY_NUMBER, isWrittenAsInteger, keepsRule, type NumberRule } from "./numbers.js";
 import { SAMPLING_OPTIONS } from "./sampling.js";
 import { SELECTOR_KEYS } from "./sites.js";
@@ -222,50 +222,41 @@ export function fillParamSlots(
     }
   };
 
-  switch (statement.kind) {
-    case "model":
-    case "param":
-    case "sweep":
-      return statement;
-    case "prompt":
-      return { ...statement, text: string(statement.text, { takes: "string", use: "a prompt's text" }) };
-    case "let":
-    case "zero":
-    case "mean":
-      return { ...statement, site: site(statement.site) };
-    case "patch": {
-      const { source, target } = statement;
-      return {
-        ...statement,
-        site: site(statement.site),
-        source: { ...source, selectors: selectors(source.selectors) },
-        target: { ...target, selectors: selectors(target.selectors) },
-      };
-    }
-    case "add":
-    case "set":
-      return { ...statement, site: site(statement.site), value: expression(statement.value) };
-    case "scale":
-      return { ...statement, site: site(statement.site), factor: expression(statement.factor) };
-    case "generate": {
-      const { sampling, stop } = statement;
-      const option = (value: NumberOrName, key: string) => {
-        const rule = SAMPLING_OPTIONS.get(key)?.rule;
-        return number(value, { takes: rule && (rule.integer ? "int" : "number"), use: key });
-      };
-      return {
-        ...statement,
-        count: number(statement.count, { takes: "int", use: "the generate count" }),
-        ...(sampling && {
+  const withSite = <S extends { site: SiteReference }>(s: S): S => ({ ...s, site: site(s.site) });
+  const option = (value: NumberOrName, key: string) => {
+    const rule = SAMPLING_OPTIONS.get(key)?.rule;
+    return number(value, { takes: rule && (rule.integer ? "int" : "number"), use: key });
+  };
+  return onStatement<Statement>(
+    statement,
+    {
+      prompt: (s) => ({ ...s, text: string(s.text, { takes: "string", use: "a prompt's text" }) }),
+      let: withSite,
+      zero: withSite,
+      mean: withSite,
+      patch: (s) => ({
+        ...withSite(s),
+        source: { ...s.source, selectors: selectors(s.source.selectors) },
+        target: { ...s.target, selectors: selectors(s.target.selectors) },
+      }),
+      add: (s) => ({ ...withSite(s), value: expression(s.value) }),
+      set: (s) => ({ ...withSite(s), value: expression(s.value) }),
+      scale: (s) => ({ ...withSite(s), factor: expression(s.factor) }),
+      generate: (s) => ({
+        ...s,
+        count: number(s.count, { takes: "int", use: "the generate count" }),
+        ...(s.sampling && {
           sampling: {
-            ...sampling,
-            options: sampling.options.map((entry) => ({ ...entry, value: option(entry.value, entry.key.name) })),
+            ...s.sampling,
+            options: s.sampling.options.map((entry) => ({ ...entry, value: option(entry.value, entry.key.name) })),
           },
         }),
-        ...(stop && { stop: string(stop, { takes: "string", use: "the stop text" }) }),
-      };
-    }
-  }
+        ...(s.stop && { stop: string(s.stop, { takes: "string", use: "the stop text" }) }),
+      }),
+    },
+    // The other declarations (model, param, sweep) have no slots a parameter can fill.
+    (s) => s,
+  );
 }
 
 /** A number written as a literal where a name stood. */

@@ -2,7 +2,7 @@
 // and plans can be diffed and snapshot-tested. A parameter or sweep variable written where a literal may stand
 // becomes a reference to it (`{ "param": "l" }`), which binding the plan (bind.ts) replaces with a value.
 
-import { isName, siteReads, sourcePromptName, statementsOfKind } from "../grammar/ast-queries.js";
+import { isName, onStatement, siteReads, sourcePromptName, statementsOfKind } from "../grammar/ast-queries.js";
 import { paramDeclarations, type ParamDeclaration, type ParamType } from "./params.js";
 import { DEFAULT_SEED, DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField } from "./sampling.js";
 import { effectiveSelectors, SITES } from "./sites.js";
@@ -20,12 +20,14 @@ import {
   type ValueExpr,
 } from "./plan-ir.js";
 import {
+  type AddStatement,
   type Expression,
   type NumberOrName,
   type Program,
   type SamplingClause,
   type Selector,
   type SelectorValue,
+  type SetStatement,
   type SiteReference,
   type Statement,
   type StringOrName,
@@ -103,25 +105,22 @@ class StepPlanner {
   constructor(private readonly declarations: ReadonlyMap<string, ParamDeclaration>) {}
 
   steps(statement: Statement): TemplateStep[] {
-    switch (statement.kind) {
-      case "model":
-      case "prompt":
-      case "param":
-      case "sweep":
-        return [];
-      case "let":
-        return [
+    const valueWrite = (s: AddStatement | SetStatement): TemplateStep[] => [
+      { kind: s.kind, prompt: s.prompt.name, site: this.selection(s.site), value: this.valueExpr(s.value) },
+    ];
+    return onStatement<TemplateStep[]>(
+      statement,
+      {
+        let: (s) => [
           {
             kind: "capture",
-            name: statement.name.name,
-            prompt: sourcePromptName(statement.source),
-            site: this.selection(statement.site),
-            output: statement.exported,
+            name: s.name.name,
+            prompt: sourcePromptName(s.source),
+            site: this.selection(s.site),
+            output: s.exported,
           },
-        ];
-      case "patch": {
-        const { site, source, target } = statement;
-        return [
+        ],
+        patch: ({ site, source, target }) => [
           {
             kind: "patch",
             sourcePrompt: source.prompt.name,
@@ -129,50 +128,35 @@ class StepPlanner {
             prompt: target.prompt.name,
             site: this.selection(site, target.selectors),
           },
-        ];
-      }
-      case "add":
-      case "set":
-        return [
-          {
-            kind: statement.kind,
-            prompt: statement.prompt.name,
-            site: this.selection(statement.site),
-            value: this.valueExpr(statement.value),
-          },
-        ];
-      case "scale":
-        return [
-          {
-            kind: "scale",
-            prompt: statement.prompt.name,
-            site: this.selection(statement.site),
-            factor: this.valueExpr(statement.factor),
-          },
-        ];
-      case "zero":
-        return [{ kind: "zero", prompt: statement.prompt.name, site: this.selection(statement.site) }];
-      case "mean":
-        return [
+        ],
+        add: valueWrite,
+        set: valueWrite,
+        scale: (s) => [
+          { kind: "scale", prompt: s.prompt.name, site: this.selection(s.site), factor: this.valueExpr(s.factor) },
+        ],
+        zero: (s) => [{ kind: "zero", prompt: s.prompt.name, site: this.selection(s.site) }],
+        mean: (s) => [
           {
             kind: "mean",
-            prompt: statement.prompt.name,
-            site: this.selection(statement.site),
-            over: statement.over.prompts.map((prompt) => prompt.name),
+            prompt: s.prompt.name,
+            site: this.selection(s.site),
+            over: s.over.prompts.map((prompt) => prompt.name),
           },
-        ];
-      case "generate":
-        return [
+        ],
+        generate: (s) => [
           {
             kind: "generate",
-            prompt: statement.prompt.name,
-            maxNewTokens: numberOrParam(statement.count),
-            sampling: sampling(statement.sampling),
-            ...(statement.stop ? { stop: stringOrParam(statement.stop) } : {}),
-            at: statement.range,
+            prompt: s.prompt.name,
+            maxNewTokens: numberOrParam(s.count),
+            sampling: sampling(s.sampling),
+            ...(s.stop ? { stop: stringOrParam(s.stop) } : {}),
+            at: s.range,
           },
-        ];
-    }
+        ],
+      },
+      // Declarations (model, prompt, param, sweep) are the plan's header, not steps.
+      () => [],
+    );
   }
 
   /**

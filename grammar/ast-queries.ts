@@ -13,6 +13,24 @@ import type {
 
 export type StatementOfKind<Kind extends Statement["kind"]> = Extract<Statement, { kind: Kind }>;
 
+/** What a pass does with each kind of statement it has business with; the others fall to its default. */
+export type StatementCases<Result> = { [Kind in Statement["kind"]]?: (statement: StatementOfKind<Kind>) => Result };
+
+/**
+ * A visitor with a default: the case for the statement's kind, else `otherwise`. A pass names only the kinds it
+ * has business with, so a new kind of statement touches only the passes that care about it (docs/architecture.md,
+ * "Adding a statement kind").
+ */
+export function onStatement<Result>(
+  statement: Statement,
+  cases: StatementCases<Result>,
+  otherwise: (statement: Statement) => Result,
+): Result {
+  // The mapped type pairs each kind with its statement type; TypeScript cannot follow that through the index.
+  const handle = cases[statement.kind] as ((statement: Statement) => Result) | undefined;
+  return handle ? handle(statement) : otherwise(statement);
+}
+
 export type BinaryOperator = Extract<Expression, { kind: "binary" }>["operator"];
 
 /** What each operator computes, elementwise: one table for the compiler's constant checks and the runtime. */
@@ -38,15 +56,11 @@ export function isName(value: NumberOrName | StringOrName): value is Identifier 
 
 /** The value of an intervention: what `add` and `set` write, what `scale` multiplies by. */
 export function valueOf(statement: Statement): Expression | undefined {
-  switch (statement.kind) {
-    case "add":
-    case "set":
-      return statement.value;
-    case "scale":
-      return statement.factor;
-    default:
-      return undefined;
-  }
+  return onStatement<Expression | undefined>(
+    statement,
+    { add: (s) => s.value, set: (s) => s.value, scale: (s) => s.factor },
+    () => undefined,
+  );
 }
 
 /** `expression` and every expression inside it, outermost first. */
@@ -81,26 +95,21 @@ export function captureReferences(statement: Statement, isParam: (name: string) 
 /** The names of prompts a statement refers to (string-literal sources are prompts without a name). */
 export function promptReferences(statement: Statement): Identifier[] {
   const sources = siteReads(statement).flatMap(({ source }) => (source.kind === "prompt" ? [source.prompt] : []));
-  switch (statement.kind) {
-    case "model":
-    case "prompt":
-    case "param":
-    case "sweep":
-      return [];
-    case "let":
-      return sources;
-    case "generate":
-      return [statement.prompt];
-    case "patch":
-      return [statement.source.prompt, statement.target.prompt];
-    case "mean":
-      return [statement.prompt, ...statement.over.prompts];
-    case "add":
-    case "set":
-    case "scale":
-    case "zero":
-      return [...sources, statement.prompt];
-  }
+  const intervention = (s: { prompt: Identifier }) => [...sources, s.prompt];
+  return onStatement<Identifier[]>(
+    statement,
+    {
+      let: () => sources,
+      generate: (s) => [s.prompt],
+      patch: (s) => [s.source.prompt, s.target.prompt],
+      mean: (s) => [s.prompt, ...s.over.prompts],
+      add: intervention,
+      set: intervention,
+      scale: intervention,
+      zero: intervention,
+    },
+    () => [],
+  );
 }
 
 /**

@@ -4,6 +4,7 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
+import { stepSites } from "../compiler/step-sites.js";
 import { elementCount } from "../foundation/text.js";
 import { ARITHMETIC, type BinaryOperator } from "../grammar/ast-queries.js";
 import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
@@ -74,21 +75,6 @@ function meanOf(vectors: readonly Float32Array[]): Float32Array {
 
 const activationSite = (s: SiteSelection): ActivationSite => ({ site: s.site, layer: s.layer });
 
-/** The sites a value reads from prompts' runs. */
-function readsOf(expr: ValueExpr): SiteSelection[] {
-  switch (expr.kind) {
-    case "number":
-    case "capture":
-      return [];
-    case "activation":
-      return [expr.site];
-    case "negate":
-      return readsOf(expr.operand);
-    case "binary":
-      return [...readsOf(expr.left), ...readsOf(expr.right)];
-  }
-}
-
 /**
  * Every site that bound plans intervene on (slots) and read (captures), so that one session, built once,
  * serves every step of every point of a sweep.
@@ -97,33 +83,9 @@ export function sitesOfPlans(plans: readonly BoundPlan[]): GraphSites {
   const slots: SiteSelection[] = [];
   const captures: SiteSelection[] = [];
   for (const step of plans.flatMap((p) => p.steps)) {
-    switch (step.kind) {
-      case "capture":
-        captures.push(step.site);
-        break;
-      case "patch":
-        captures.push(step.source);
-        slots.push(step.site);
-        break;
-      case "add":
-      case "set":
-        captures.push(...readsOf(step.value));
-        slots.push(step.site);
-        break;
-      case "scale":
-        captures.push(...readsOf(step.factor));
-        slots.push(step.site);
-        break;
-      case "zero":
-        slots.push(step.site);
-        break;
-      case "mean":
-        captures.push(step.site);
-        slots.push(step.site);
-        break;
-      case "generate":
-        break;
-    }
+    const { reads, writes } = stepSites(step);
+    captures.push(...reads);
+    slots.push(...writes);
   }
   const unique = (list: SiteSelection[]) => [...new Map(list.map((s) => [siteId(s), activationSite(s)])).values()];
   return { slots: unique(slots), captures: unique(captures) };
