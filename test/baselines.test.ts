@@ -1,11 +1,11 @@
-// Golden cases: every test/cases/NAME.ptch against its reference baselines (see support/baselines.ts).
+// Golden cases: every test/baselines/cases/NAME.ptch against its reference baselines (see support/baselines.ts).
 // On a mismatch, read the diff, then run `npm run baseline-accept` to take the new output.
 
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASELINE_SUFFIXES, baselinesOf, CASES_DIR, caseNames, LOCAL_DIR } from "./support/baselines.js";
+import { BASELINE_SUFFIXES, baselinesOf, CASES_DIR, caseNames, LOCAL_DIR, REFERENCE_DIR } from "./support/baselines.js";
 
 beforeAll(async () => {
   await rm(LOCAL_DIR, { recursive: true, force: true });
@@ -19,7 +19,7 @@ describe("golden cases", () => {
     for (const [file, text] of Object.entries(actual)) await writeFile(path.join(LOCAL_DIR, file), text);
     for (const suffix of BASELINE_SUFFIXES) {
       const file = `${name}${suffix}`;
-      const reference = path.join(CASES_DIR, file);
+      const reference = path.join(REFERENCE_DIR, file);
       const expected = existsSync(reference) ? await readFile(reference, "utf8") : undefined;
       expect(
         actual[file],
