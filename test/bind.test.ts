@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { bindPlan, ParamError, parseParamValue } from "../compiler/bind.js";
-import { compile } from "../compiler/index.js";
-import type { BoundPlan, Plan } from "../compiler/plan-ir.js";
+import { expectValid, withoutLocations } from "./support/compile.js";
+import type { Plan } from "../compiler/plan-ir.js";
 
 /** The plan of a program that must compile without diagnostics. */
-function planOf(...lines: string[]): Plan {
-  const { plan, diagnostics } = compile(['model "m"', ...lines].join("\n"));
-  expect(diagnostics).toEqual([]);
-  return plan!;
-}
-
-/** A bound plan as JSON, without source locations. */
-const withoutLocations = (bound: BoundPlan): unknown =>
-  JSON.parse(JSON.stringify(bound, (key, value: unknown) => (key === "at" ? undefined : value)));
+const planOf = (...lines: string[]): Plan => expectValid(['model "m"', ...lines].join("\n"));
 
 /** Whether any `{ param }` reference is left anywhere in `node`. */
 function hasReference(node: unknown): boolean {

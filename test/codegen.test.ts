@@ -7,9 +7,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateModule } from "../compiler/codegen.js";
-import { compile } from "../compiler/index.js";
+import { expectNoErrors } from "./support/compile.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import type { Plan } from "../compiler/plan-ir.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 // Inside the package, so that `import … from "ptch"` resolves to the package itself, as it would for a user.
@@ -23,14 +22,8 @@ const NASTY = [
   "'); process.exit(1); ('",
 ];
 
-function compiled(source: string): Plan {
-  const { plan, diagnostics } = compile(source);
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return plan!;
-}
-
 async function emit(name: string, source: string): Promise<string> {
-  const plan = compiled(source);
+  const plan = expectNoErrors(source);
   const file = path.join(OUT, `${name}.ts`);
   await writeFile(file, await generateModule(plan, { sourceName: `${name}.ptch`, sourceDir: OUT, outputDir: OUT }));
   return file;
@@ -145,6 +138,6 @@ describe("ptch compile output", () => {
     const main = path.join(OUT, "main-constant.ts");
     await writeFile(main, `import { plan } from "./constant.js";\nprocess.stdout.write(JSON.stringify(plan));\n`);
     expect(path.basename(file)).toBe("constant.ts");
-    expect(JSON.parse(await tsx(main))).toEqual(planWithoutLocations(compiled(source)));
+    expect(JSON.parse(await tsx(main))).toEqual(planWithoutLocations(expectNoErrors(source)));
   });
 });

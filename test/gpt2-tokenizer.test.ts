@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/index.js";
+import { expectNoErrors } from "./support/compile.js";
 import { runPlanOnModel } from "../runtime/execute.js";
 import { Model } from "../runtime/model.js";
 import { readGguf } from "../runtime/formats/gguf.js";
@@ -153,11 +153,10 @@ describe("a GPT-2 directory with GPT-2's vocabulary", () => {
     const model = await Model.load({ kind: "file", path: await writeHfDir(path.join(dir, "gpt2"), spec) }, dir);
     try {
       const text = "When Mary and John went to the store, John gave a drink to";
-      const { plan, diagnostics } = compile(
+      const plan = expectNoErrors(
         `model "gpt2"\nprompt p = "${text}"\nexport let john = resid[L=0, pos="John"] of p\nexport let store = resid[L=0, pos="store,"] of p\n`,
       );
-      expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-      const { captures } = await runPlanOnModel(plan!, model);
+      const { captures } = await runPlanOnModel(plan, model);
       const ids = openai.encode(text);
       // "John" occurs twice; a text position names its last occurrence, " John" (id 1757) at token 9.
       expect([ids[3], ids[9]]).toEqual([1757, 1757]);
