@@ -7,6 +7,7 @@ import {
   captureReferences,
   isName,
   onStatement,
+  promptReads,
   promptReferences,
   repeats,
   siteReads,
@@ -17,6 +18,7 @@ import {
   ARITHMETIC,
 } from "../grammar/ast-queries.js";
 import { checkEachBinding, checkParams } from "./check-params.js";
+import { checkGenerationMeasure, checkMeasure } from "./measures.js";
 import { checkPatch, checkSite, selectsGenerated } from "./check-sites.js";
 import { createDiagnostic, diagnosticAt, sortByPosition } from "../foundation/diagnostics.js";
 import { closestName, didYouMean, didYouMeanOneOf } from "./edit-distance.js";
@@ -57,7 +59,9 @@ export function check(program: Program): Diagnostic[] {
     ...checkParams(program, params),
     ...statements.flatMap(checkStatement),
     ...statements.flatMap((statement) => checkEachBinding(statement, params, checkStatement)),
-    ...checkSomethingRuns(statementsOfKind(program, "generate"), captures, program.range),
+    ...checkDuplicateMeasures(statements),
+    ...checkInterventionsAreRead(statements, new Set(prompts.map((prompt) => prompt.name.name))),
+    ...checkSomethingRuns(statements, program.range),
   ]);
 }
 
@@ -220,10 +224,61 @@ function checkStatement(statement: Statement): Diagnostic[] {
       scale: writeOfValue,
       zero: target,
       mean: (s) => [...target(s), ...checkMean(s)],
-      generate: checkGenerate,
+      generate: (s) => [...checkGenerate(s), ...s.measures.flatMap(checkGenerationMeasure)],
+      measure: checkMeasure,
     },
     () => [],
   );
+}
+
+/** Measures are reported by name, so two of one name would be told apart by nothing. */
+function checkDuplicateMeasures(statements: Statement[]): Diagnostic[] {
+  const named = statements.flatMap((statement) =>
+    onStatement<Identifier[]>(
+      statement,
+      {
+        measure: (s) => [s.name],
+        generate: (s) => s.measures.flatMap((measure) => (measure.name ? [measure.name] : [])),
+      },
+      () => [],
+    ),
+  );
+  return repeats(named, (name) => name.name).map(({ repeat, first }) =>
+    createDiagnostic("duplicateMeasure", repeat.range, { name: repeat.name }, [
+      { message: `'${first.name}' is first defined here`, range: first.range },
+    ]),
+  );
+}
+
+/**
+ * An intervention acts on what later reads its prompt: a generate, a measure, a capture or another prompt's
+ * patch. One with no such read after it changes nothing, which is worth saying, since it looks as if it did.
+ */
+function checkInterventionsAreRead(statements: Statement[], declared: ReadonlySet<string>): Diagnostic[] {
+  const readLater = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const statement of [...statements].reverse()) {
+    const written = onStatement<{ prompt: string; range: SourceRange } | undefined>(
+      statement,
+      {
+        patch: (s) => ({ prompt: s.target.prompt.name, range: s.target.range }),
+        add: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+        set: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+        scale: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+        zero: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+        mean: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+      },
+      () => undefined,
+    );
+    // An undeclared prompt is the one problem there, reported already.
+    if (written && declared.has(written.prompt) && !readLater.has(written.prompt)) {
+      diagnostics.push(
+        createDiagnostic("interventionAfterLastRead", written.range, { kind: statement.kind, prompt: written.prompt }),
+      );
+    }
+    for (const prompt of promptReads(statement)) readLater.add(prompt);
+  }
+  return diagnostics;
 }
 
 function checkSiteRead({ site, source }: SiteRead): Diagnostic[] {
@@ -314,8 +369,11 @@ function checkCount(count: NumberLiteral): Diagnostic[] {
   return [createDiagnostic("nonPositiveGenerateCount", count.range, { count: count.text })];
 }
 
-/** A file outputs what it generates and the captures it exports; one with neither would run for nothing. */
-function checkSomethingRuns(generates: GenerateStatement[], captures: LetStatement[], file: SourceRange): Diagnostic[] {
-  const outputs = generates.length + captures.filter((capture) => capture.exported).length;
-  return outputs === 0 ? [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})] : [];
+/** A file outputs what it generates, measures and exports; one with none of them would run for nothing. */
+function checkSomethingRuns(statements: Statement[], file: SourceRange): Diagnostic[] {
+  const outputs = statements.filter(
+    (statement) =>
+      statement.kind === "generate" || statement.kind === "measure" || (statement.kind === "let" && statement.exported),
+  );
+  return outputs.length === 0 ? [createDiagnostic("missingGenerate", emptyRangeAt(file.end), {})] : [];
 }

@@ -11,12 +11,13 @@ import {
   locate,
   NOWHERE,
   resolvePositions,
+  resolvePositionSpec,
   type ResolvedRows,
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
 import { SITES } from "./sites.js";
-import type { BoundPlan, PlanStep, SiteName, SiteSelection, ValueExpr } from "./plan-ir.js";
+import type { BoundPlan, Metric, PlanStep, SiteName, SiteSelection, TokenRef, ValueExpr } from "./plan-ir.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { SourceRange } from "../foundation/source.js";
 
@@ -33,7 +34,11 @@ export interface ModelShape {
   dFF: number;
   headDim: number;
   contextLength: number;
+  vocabSize: number;
 }
+
+/** The tokens a measure's token text takes in context, with their pieces, by text (runtime: `tokenizeMetricTexts`). */
+export type TokenizedTexts = ReadonlyMap<string, { ids: readonly number[]; pieces: readonly string[] }>;
 
 /** The shape of a value: a number, or `count` vectors of `width` (count 1 broadcasts). */
 export type ValueShape = { kind: "scalar" } | { kind: "vectors"; count: number; width: number };
@@ -152,7 +157,36 @@ class PlanChecker {
   constructor(
     private readonly model: ModelShape,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
+    private readonly texts: TokenizedTexts,
   ) {}
+
+  /** Every token a metric names must be one token of the vocabulary. */
+  private checkMetric(metric: Metric, at: SourceRange): void {
+    const tokens = metricTokens(metric);
+    for (const token of tokens) {
+      const where = token.at ?? at;
+      if ("id" in token) {
+        if (token.id >= this.model.vocabSize) {
+          this.diagnostics.push(
+            createDiagnostic("tokenIdOutOfRange", where, { id: token.id, last: this.model.vocabSize - 1 }),
+          );
+        }
+        continue;
+      }
+      const tokenized = this.texts.get(token.text);
+      if (tokenized === undefined || tokenized.ids.length === 1) continue;
+      this.diagnostics.push(
+        createDiagnostic("notOneToken", where, {
+          text: JSON.stringify(token.text),
+          count: tokenized.ids.length === 0 ? "no tokens" : `${tokenized.ids.length} tokens`,
+          pieces:
+            tokenized.pieces.map((piece, i) => `${JSON.stringify(piece)} #${tokenized.ids[i]}`).join(", ") || "none",
+          firstId: tokenized.ids[0] ?? 0,
+        }),
+      );
+    }
+    if (metric.kind === "kl") this.overrides.read(metric.prompt);
+  }
 
   /** Resolves a selection on a prompt; undefined (with diagnostics recorded) when it does not fit. */
   private resolve(
@@ -239,8 +273,30 @@ class PlanChecker {
         if (shape) captures.set(step.name, shape);
         return;
       }
+      case "measure": {
+        this.overrides.read(step.prompt);
+        this.checkMetric(step.metric, step.at ?? NOWHERE);
+        const prompt = this.prompts.get(step.prompt);
+        if (prompt && step.position) {
+          const rows = resolvePositionSpec(step.position, step.at ?? NOWHERE, prompt, step.prompt, "source");
+          if ("code" in rows) this.diagnostics.push(rows);
+        }
+        return;
+      }
       case "generate": {
         this.overrides.read(step.prompt);
+        for (const measure of step.measures ?? []) {
+          this.checkMetric(measure.metric, measure.at ?? NOWHERE);
+          if (typeof measure.step === "number" && measure.step >= step.maxNewTokens) {
+            this.diagnostics.push(
+              createDiagnostic("stepNeverReached", measure.at ?? NOWHERE, {
+                step: measure.step,
+                count: step.maxNewTokens,
+                last: step.maxNewTokens - 1,
+              }),
+            );
+          }
+        }
         const prompt = this.prompts.get(step.prompt);
         if (prompt && prompt.tokens.length + step.maxNewTokens > this.model.contextLength) {
           this.diagnostics.push(
@@ -305,8 +361,9 @@ export function checkPlanOnModel(
   plan: BoundPlan,
   model: ModelShape,
   prompts: ReadonlyMap<string, TokenizedPrompt>,
+  texts: TokenizedTexts = new Map(),
 ): Diagnostic[] {
-  const checker = new PlanChecker(model, prompts);
+  const checker = new PlanChecker(model, prompts, texts);
   const captures = new Map<string, ValueShape>();
   for (const step of plan.steps) checker.checkStep(step, captures);
   return checker.diagnostics;
@@ -320,11 +377,12 @@ export function checkSweepOnModel(
   points: readonly BoundPlan[],
   model: ModelShape,
   prompts: readonly ReadonlyMap<string, TokenizedPrompt>[],
+  texts: TokenizedTexts = new Map(),
 ): Diagnostic[] {
   const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
   points.forEach((bound, point) => {
     const bindings = describeBindings(Object.entries(bound.bindings));
-    for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!)) {
+    for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!, texts)) {
       const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
       const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
       entry.points.add(point);
@@ -336,4 +394,24 @@ export function checkSweepOnModel(
       at.size === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
     ),
   );
+}
+
+/** The tokens a metric names, inner metrics included. */
+export function metricTokens(metric: Metric): TokenRef[] {
+  switch (metric.kind) {
+    case "logit":
+    case "prob":
+    case "logprob":
+    case "rank":
+      return [metric.token];
+    case "logit_diff":
+      return [metric.a, metric.b];
+    case "normalized":
+      return metricTokens(metric.metric);
+    case "topk":
+    case "entropy":
+    case "kl":
+    case "contains":
+      return [];
+  }
 }

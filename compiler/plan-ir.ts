@@ -3,7 +3,7 @@
 
 import type { SourceRange } from "../foundation/source.js";
 
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /**
  * Which model a plan runs on. A `bundled` name resolves inside the package's models/ folder; a `file`
@@ -77,6 +77,32 @@ export type ValueExpr<N = number, S = string> =
   | { kind: "binary"; op: "+" | "-" | "*" | "/"; left: ValueExpr<N, S>; right: ValueExpr<N, S> }
   | { kind: "negate"; operand: ValueExpr<N, S> };
 
+/** A token a metric reads: the text of exactly one vocabulary token as it decodes in context, or its id. */
+export type TokenRef = ({ text: string } | { id: number }) & { at?: SourceRange };
+
+/** A number (or a few) read from a next-token distribution. See docs/language.md, "measure". */
+export type Metric<N = number> =
+  | { kind: "logit" | "prob" | "logprob" | "rank"; token: TokenRef }
+  | { kind: "logit_diff"; a: TokenRef; b: TokenRef }
+  | { kind: "topk"; k: N }
+  | { kind: "entropy" }
+  /** KL(P ‖ this): from prompt P's distribution as it stands at the statement, to this one. */
+  | { kind: "kl"; prompt: string }
+  /** (metric − corrupt) / (clean − corrupt), clean and corrupt being the metric on those prompts without interventions. */
+  | { kind: "normalized"; metric: Metric<N>; clean: string; corrupt: string }
+  /** Of a generation only: whether its text contains this text. */
+  | { kind: "contains"; text: string };
+
+/** A measure of a generation: at one step (0 = the distribution of the first new token), at every step, or of its text. */
+export interface GenerationMeasure<N = number> {
+  name: string;
+  metric: Metric<N>;
+  /** The metric as written, as results name it. */
+  metricText: string;
+  step?: N | "all";
+  at?: SourceRange;
+}
+
 export type SamplingSpec<N = number> =
   { kind: "greedy" } | { kind: "sample"; temperature: N; topK?: N; topP?: N; seed: N };
 
@@ -98,6 +124,17 @@ export type PlanStep<N = number, S = string> =
       maxNewTokens: N;
       sampling: SamplingSpec<N>;
       stop?: S;
+      measures?: GenerationMeasure<N>[];
+      at?: SourceRange;
+    }
+  /** Reads `prompt`'s next-token distribution at `position` (the last prompt token when absent). */
+  | {
+      kind: "measure";
+      name: string;
+      prompt: string;
+      metric: Metric<N>;
+      metricText: string;
+      position?: PositionSpec<N, S>;
       at?: SourceRange;
     };
 
@@ -149,6 +186,11 @@ export interface GenerationResult {
   tokens: number[];
   /** The decoding of `tokens`. */
   text: string;
+  /** Why generation ended: the end-of-text token, the token count, or the stop text. */
+  stopReason: "eos" | "limit" | "stop-text";
+  sampling: SamplingSpec;
+  /** The bound steps that act on this run: the interventions on its prompt written before its generate. */
+  interventions: PlanStep[];
 }
 
 /** A capture marked for output (`export let`): the activation vectors read, one per position. */
@@ -164,9 +206,23 @@ export interface CaptureResult {
   values: number[][];
 }
 
+/** What a measure read: a number, a truth (`contains`), one number per step (`step=*`), or the top tokens. */
+export type MeasureValue = number | boolean | number[] | { token: number; piece: string; prob: number }[];
+
+export interface MeasureResult {
+  name: string;
+  prompt: string;
+  /** The metric as written: `logit_diff(" She", " He")`. */
+  metric: string;
+  bindings: Record<string, ParamValue>;
+  value: MeasureValue;
+}
+
 export interface RunResult {
   planVersion: typeof PLAN_VERSION;
   runs: GenerationResult[];
+  /** One per measure per sweep point, in statement order within each point. */
+  measures?: MeasureResult[];
   /** Present when the plan exports captures. */
   captures?: CaptureResult[];
 }

@@ -3,7 +3,8 @@
 
 import type { Plan } from "./plan-ir.js";
 
-function withoutLocations(value: unknown): unknown {
+/** A plan, or any part of one, without its source locations (`at`). */
+export function withoutLocations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutLocations);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(

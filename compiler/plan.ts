@@ -8,6 +8,8 @@ import { DEFAULT_SEED, DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField
 import { effectiveSelectors, SITES } from "./sites.js";
 import {
   PLAN_VERSION,
+  type GenerationMeasure,
+  type Metric,
   type ModelRef,
   type NumberOrParam,
   type Plan,
@@ -19,8 +21,11 @@ import {
   type StringOrParam,
   type ValueExpr,
 } from "./plan-ir.js";
+import { measurePosition, measureStep, planMetric } from "./measures.js";
 import {
   type AddStatement,
+  type GenerateMeasure,
+  type MetricCall,
   type Expression,
   type NumberOrName,
   type Program,
@@ -96,6 +101,24 @@ function numberOrParam(value: NumberOrName): NumberOrParam {
   return isName(value) ? { param: value.name } : value.value;
 }
 
+/** The metric of a call that the checks passed. */
+function checkedMetric(call: MetricCall, place: "prompt" | "generation"): Metric {
+  const metric = planMetric(call, place);
+  if (!("kind" in metric)) throw new Error(`internal: planning a metric with errors: ${metric[0]?.message}`);
+  return metric;
+}
+
+function generationMeasure(measure: GenerateMeasure): GenerationMeasure {
+  const step = measureStep(measure) as number | "all" | undefined;
+  return {
+    name: measure.name?.name ?? measure.metric.text,
+    metric: checkedMetric(measure.metric, "generation"),
+    metricText: measure.metric.text,
+    ...(step === undefined ? {} : { step }),
+    at: measure.range,
+  };
+}
+
 function stringOrParam(value: StringOrName): StringOrParam {
   return isName(value) ? { param: value.name } : value.value;
 }
@@ -150,6 +173,18 @@ class StepPlanner {
             maxNewTokens: numberOrParam(s.count),
             sampling: sampling(s.sampling),
             ...(s.stop ? { stop: stringOrParam(s.stop) } : {}),
+            ...(s.measures.length > 0 ? { measures: s.measures.map(generationMeasure) } : {}),
+            at: s.range,
+          },
+        ],
+        measure: (s) => [
+          {
+            kind: "measure",
+            name: s.name.name,
+            prompt: s.prompt.name,
+            metric: checkedMetric(s.metric, "prompt"),
+            metricText: s.metric.text,
+            position: measurePosition(s) as PositionSpec,
             at: s.range,
           },
         ],

@@ -59,8 +59,17 @@ export function resolvePositions(
   promptName: string,
   role: SelectionRole,
 ): ResolvedRows | Diagnostic {
-  const spec: PositionSpec = selection.positions;
-  const at = locate(selection, "positions");
+  return resolvePositionSpec(selection.positions, locate(selection, "positions"), prompt, promptName, role);
+}
+
+/** Resolves a position spec on a prompt; a problem is reported at `at`. */
+export function resolvePositionSpec(
+  spec: PositionSpec,
+  at: SourceRange,
+  prompt: TokenizedPrompt,
+  promptName: string,
+  role: SelectionRole,
+): ResolvedRows | Diagnostic {
   const length = prompt.tokens.length;
   const absolute = (index: number) => (index < 0 ? length + index : index);
   const outside = (index: number) =>

@@ -26,6 +26,7 @@ export function stepSites<N, S>(step: PlanStep<N, S>): StepSites<N, S> {
       // The mean is over the same site of other prompts, read from their runs.
       return { writes: [step.site], reads: [step.site] };
     case "generate":
+    case "measure":
       return { writes: [], reads: [] };
   }
 }

@@ -35,7 +35,7 @@ export const DIAGNOSTICS = {
     code: "PTCH1002",
     severity: "error",
     message:
-      "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean or generate), found {found}",
+      "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean, generate or measure), found {found}",
   },
   missingStatementSeparator: {
     code: "PTCH1003",
@@ -124,6 +124,8 @@ export const DIAGNOSTICS = {
     message: "'{name}' is already the name of a {other}; give the {kind} another name",
   },
   unusedParam: { code: "PTCH2017", severity: "warning", message: "{kind} '{name}' is never used" },
+  unknownMetric: { code: "PTCH2018", severity: "error", message: "unknown metric '{name}'{suggestion}" },
+  duplicateMeasure: { code: "PTCH2019", severity: "error", message: "measure '{name}' is defined twice" },
 
   // 3xxx semantic and model checks
   missingModel: {
@@ -141,7 +143,7 @@ export const DIAGNOSTICS = {
     code: "PTCH3004",
     severity: "error",
     message:
-      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, or export a capture with export let",
+      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, a measure, or export a capture with export let",
   },
   expectedInteger: { code: "PTCH3005", severity: "error", message: "{name} must be an integer, got {value}" },
   valueOutOfRange: { code: "PTCH3006", severity: "error", message: "{name} must be {bound}, got {value}" },
@@ -216,6 +218,15 @@ export const DIAGNOSTICS = {
     code: "PTCH3021",
     severity: "error",
     message: 'an empty text selects no tokens; give the text to select, such as pos="Lily"',
+  },
+  metricArguments: { code: "PTCH3022", severity: "error", message: "{metric} takes {signature}: {problem}" },
+  misplacedMetric: { code: "PTCH3023", severity: "error", message: "{problem}" },
+  measureAt: { code: "PTCH3024", severity: "error", message: "{problem}" },
+  interventionAfterLastRead: {
+    code: "PTCH3025",
+    severity: "warning",
+    message:
+      "this {kind} on '{prompt}' changes nothing: no generate, measure or read of '{prompt}' comes after it; move it above the statement it should act on",
   },
 
   // 31xx checks against the loaded model and the tokenized prompts
@@ -298,6 +309,22 @@ export const DIAGNOSTICS = {
     code: "PTCH3116",
     severity: "error",
     message: "{architecture} has no {site}: {reason}",
+  },
+  notOneToken: {
+    code: "PTCH3117",
+    severity: "error",
+    message:
+      "{text} is not one token of this model's vocabulary: it takes {count} ({pieces}); measure one of them, or give an id such as #{firstId}",
+  },
+  tokenIdOutOfRange: {
+    code: "PTCH3118",
+    severity: "error",
+    message: "token #{id} is not in the vocabulary, whose ids are 0..{last}",
+  },
+  stepNeverReached: {
+    code: "PTCH3119",
+    severity: "error",
+    message: "step={step} is never reached: this generate makes at most {count} tokens, steps 0..{last}",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
 

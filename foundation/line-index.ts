@@ -23,6 +23,11 @@ export class LineIndex {
     return { offset: clamped, line: lineIndex + 1, column: clamped - this.lineStarts[lineIndex]! + 1 };
   }
 
+  /** The source text a range covers. */
+  textOf(range: SourceRange): string {
+    return this.source.slice(range.start.offset, range.end.offset);
+  }
+
   /** The empty range just past the last character, where "the end of the file" is reported. */
   endOfText(): SourceRange {
     return this.rangeAt(this.source.length, this.source.length);

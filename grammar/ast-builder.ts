@@ -12,10 +12,14 @@ import type {
   CaptureSource,
   Comment,
   Expression,
+  GenerateMeasure,
   GenerateStatement,
   Identifier,
   LetStatement,
   MeanStatement,
+  MeasureStatement,
+  MetricArgument,
+  MetricCall,
   ModelStatement,
   NumberLiteral,
   NumberOrName,
@@ -121,6 +125,8 @@ class AstBuilder extends BaseVisitor implements Cst.CstVisitor<void, unknown> {
         return this.meanStatement(form.children);
       case "generateStatement":
         return this.generateStatement(form.children);
+      case "measureStatement":
+        return this.measureStatement(form.children);
     }
   }
 
@@ -262,14 +268,74 @@ class AstBuilder extends BaseVisitor implements Cst.CstVisitor<void, unknown> {
     const prompt = this.identifier(only(children.Identifier));
     const sampling = children.samplingClause && this.samplingClause(only(children.samplingClause).children);
     const stop = children.stringOrName && this.stringOrName(only(children.stringOrName).children);
+    const measures = (children.generateMeasure ?? []).map((measure) => this.generateMeasure(measure.children));
     return {
       kind: "generate",
       count: this.numberOrName(only(children.numberOrName).children),
       prompt,
       ...(sampling ? { sampling } : {}),
       ...(stop ? { stop } : {}),
-      range: this.from(only(children.Generate), (stop ?? sampling ?? prompt).range),
+      measures,
+      range: this.from(only(children.Generate), (measures.at(-1) ?? stop ?? sampling ?? prompt).range),
     };
+  }
+
+  generateMeasure(children: Cst.GenerateMeasureCstChildren): GenerateMeasure {
+    const metric = this.metricCall(only(children.metricCall).children);
+    const at = children.selector && this.selector(only(children.selector).children);
+    return {
+      ...(children.Identifier ? { name: this.identifier(only(children.Identifier)) } : {}),
+      metric,
+      ...(at ? { at } : {}),
+      range: this.from(only(children.Measure), (at ?? metric).range),
+    };
+  }
+
+  measureStatement(children: Cst.MeasureStatementCstChildren): MeasureStatement {
+    const [name, prompt] = pair(children.Identifier.map((token) => this.identifier(token)));
+    const at = children.selector && this.selector(only(children.selector).children);
+    return {
+      kind: "measure",
+      name,
+      metric: this.metricCall(only(children.metricCall).children),
+      prompt,
+      ...(at ? { at } : {}),
+      range: this.from(only(children.Measure), (at ?? prompt).range),
+    };
+  }
+
+  metricCall(children: Cst.MetricCallCstChildren): MetricCall {
+    const name = this.identifier(only(children.Identifier));
+    const args = (children.metricArgument ?? []).map((argument) => this.metricArgument(argument.children));
+    // A ')' that recovery inserted has no position: the call then ends with its last argument.
+    const closing = present(children.RightParenthesis);
+    const range = this.from(only(children.Identifier), closing ? tokenRange(closing, this.lines) : args.at(-1)?.range);
+    return { name, args, text: this.lines.textOf(range), range };
+  }
+
+  metricArgument(children: Cst.MetricArgumentCstChildren): MetricArgument {
+    if (children.metricCall) {
+      const call = this.metricCall(only(children.metricCall).children);
+      return { kind: "call", call, range: call.range };
+    }
+    if (children.Equals) {
+      const [key, value] = pair(children.Identifier!.map((token) => this.identifier(token)));
+      return { kind: "keyword", key, value, range: between(key.range, value.range) };
+    }
+    if (children.Identifier) {
+      const name = this.identifier(only(children.Identifier));
+      return { kind: "name", name, range: name.range };
+    }
+    if (children.StringLiteral) {
+      const text = this.stringLiteral(only(children.StringLiteral));
+      return { kind: "text", text, range: text.range };
+    }
+    if (children.TokenId) {
+      const token = only(children.TokenId);
+      return { kind: "tokenId", id: Number(token.image.slice("#".length)), range: tokenRange(token, this.lines) };
+    }
+    const number = this.signedNumber(only(children.signedNumber).children);
+    return { kind: "number", number, range: number.range };
   }
 
   samplingClause(children: Cst.SamplingClauseCstChildren): SamplingClause {

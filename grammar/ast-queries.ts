@@ -4,6 +4,7 @@ import type {
   CaptureSource,
   Expression,
   Identifier,
+  MetricCall,
   NumberOrName,
   Program,
   SiteRead,
@@ -100,7 +101,8 @@ export function promptReferences(statement: Statement): Identifier[] {
     statement,
     {
       let: () => sources,
-      generate: (s) => [s.prompt],
+      generate: (s) => [s.prompt, ...s.measures.flatMap((measure) => metricPrompts(measure.metric))],
+      measure: (s) => [s.prompt, ...metricPrompts(s.metric)],
       patch: (s) => [s.source.prompt, s.target.prompt],
       mean: (s) => [s.prompt, ...s.over.prompts],
       add: intervention,
@@ -110,6 +112,33 @@ export function promptReferences(statement: Statement): Identifier[] {
     },
     () => [],
   );
+}
+
+/**
+ * The prompts whose runs a statement reads, as the interventions on them stand at that statement: what makes an
+ * earlier intervention on them matter.
+ */
+export function promptReads(statement: Statement): string[] {
+  const sources = siteReads(statement).map(({ source }) => sourcePromptName(source));
+  return onStatement<string[]>(
+    statement,
+    {
+      patch: (s) => [s.source.prompt.name],
+      mean: (s) => s.over.prompts.map((prompt) => prompt.name),
+      generate: (s) => [s.prompt.name, ...s.measures.flatMap((m) => metricPrompts(m.metric).map((p) => p.name))],
+      measure: (s) => [s.prompt.name, ...metricPrompts(s.metric).map((p) => p.name)],
+    },
+    () => sources,
+  );
+}
+
+/** The prompts a metric names: `kl(P)`, and `clean=` and `corrupt=` of `normalized`, inner metrics included. */
+export function metricPrompts(call: MetricCall): Identifier[] {
+  return call.args.flatMap((arg) => {
+    if (arg.kind === "call") return metricPrompts(arg.call);
+    if (arg.kind === "keyword") return [arg.value];
+    return call.name.name === "kl" && arg.kind === "name" ? [arg.name] : [];
+  });
 }
 
 /**

@@ -84,8 +84,51 @@ export interface GenerateStatement {
   prompt: Identifier;
   sampling?: SamplingClause;
   stop?: StringOrName;
+  /** `measure prob(" Lily") at step=3`: measures of the generation, at steps or of its text. */
+  measures: GenerateMeasure[];
   range: SourceRange;
 }
+
+/** A measure of a generation: `measure [NAME =] METRIC [at step=N | at step=*]`. */
+export interface GenerateMeasure {
+  /** Absent: the measure is named by its metric as written. */
+  name?: Identifier;
+  metric: MetricCall;
+  at?: Selector;
+  range: SourceRange;
+}
+
+/** `measure NAME = METRIC of PROMPT [at pos=I]`: a number read from the model's next-token distribution. */
+export interface MeasureStatement {
+  kind: "measure";
+  name: Identifier;
+  metric: MetricCall;
+  prompt: Identifier;
+  at?: Selector;
+  range: SourceRange;
+}
+
+/** `logit_diff(" She", " He")`: a metric's name and arguments, as written; which takes which is a check. */
+export interface MetricCall {
+  name: Identifier;
+  args: MetricArgument[];
+  /** The call as written, which names an unnamed measure in results. */
+  text: string;
+  range: SourceRange;
+}
+
+export type MetricArgument =
+  /** A metric inside another: `normalized(logit_diff(" She", " He"), …)`. */
+  | { kind: "call"; call: MetricCall; range: SourceRange }
+  /** `clean=P`. */
+  | { kind: "keyword"; key: Identifier; value: Identifier; range: SourceRange }
+  /** A prompt, as `kl(P)` takes one. */
+  | { kind: "name"; name: Identifier; range: SourceRange }
+  /** The text of one token as it decodes in context (`" She"`), or the text `contains` looks for. */
+  | { kind: "text"; text: StringLiteral; range: SourceRange }
+  /** `#338`: a token by its vocabulary id. */
+  | { kind: "tokenId"; id: number; range: SourceRange }
+  | { kind: "number"; number: NumberLiteral; range: SourceRange };
 
 /** One `key=value` in brackets: `L=2`, `pos=-1`. The key is checked, not parsed, so a misspelt one gets a suggestion. */
 export interface Selector {
@@ -214,7 +257,8 @@ export type Statement =
   | SetStatement
   | ScaleStatement
   | ZeroStatement
-  | MeanStatement;
+  | MeanStatement
+  | MeasureStatement;
 
 export interface Comment {
   /** The comment text without the leading `#`. */

@@ -32,6 +32,7 @@ export type StatementCstChildren = {
   zeroStatement?: ZeroStatementCstNode[];
   meanStatement?: MeanStatementCstNode[];
   generateStatement?: GenerateStatementCstNode[];
+  measureStatement?: MeasureStatementCstNode[];
 };
 
 export interface ModelStatementCstNode extends CstNode {
@@ -222,6 +223,63 @@ export type GenerateStatementCstChildren = {
   samplingClause?: SamplingClauseCstNode[];
   Stop?: IToken[];
   stringOrName?: StringOrNameCstNode[];
+  generateMeasure?: GenerateMeasureCstNode[];
+};
+
+export interface GenerateMeasureCstNode extends CstNode {
+  name: "generateMeasure";
+  children: GenerateMeasureCstChildren;
+}
+
+export type GenerateMeasureCstChildren = {
+  Measure: IToken[];
+  Identifier?: IToken[];
+  Equals?: IToken[];
+  metricCall: MetricCallCstNode[];
+  At?: IToken[];
+  selector?: SelectorCstNode[];
+};
+
+export interface MeasureStatementCstNode extends CstNode {
+  name: "measureStatement";
+  children: MeasureStatementCstChildren;
+}
+
+export type MeasureStatementCstChildren = {
+  Measure: IToken[];
+  Identifier: IToken[];
+  Equals: IToken[];
+  metricCall: MetricCallCstNode[];
+  Of: IToken[];
+  At?: IToken[];
+  selector?: SelectorCstNode[];
+};
+
+export interface MetricCallCstNode extends CstNode {
+  name: "metricCall";
+  children: MetricCallCstChildren;
+}
+
+export type MetricCallCstChildren = {
+  Identifier: IToken[];
+  LeftParenthesis: IToken[];
+  metricArgument?: MetricArgumentCstNode[];
+  Comma?: IToken[];
+  RightParenthesis: IToken[];
+};
+
+export interface MetricArgumentCstNode extends CstNode {
+  name: "metricArgument";
+  children: MetricArgumentCstChildren;
+}
+
+export type MetricArgumentCstChildren = {
+  metricCall?: MetricCallCstNode[];
+  Identifier?: IToken[];
+  Equals?: IToken[];
+  StringLiteral?: IToken[];
+  TokenId?: IToken[];
+  signedNumber?: SignedNumberCstNode[];
 };
 
 export interface SamplingClauseCstNode extends CstNode {
@@ -407,6 +465,10 @@ export interface CstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   zeroStatement(children: ZeroStatementCstChildren, param?: IN): OUT;
   meanStatement(children: MeanStatementCstChildren, param?: IN): OUT;
   generateStatement(children: GenerateStatementCstChildren, param?: IN): OUT;
+  generateMeasure(children: GenerateMeasureCstChildren, param?: IN): OUT;
+  measureStatement(children: MeasureStatementCstChildren, param?: IN): OUT;
+  metricCall(children: MetricCallCstChildren, param?: IN): OUT;
+  metricArgument(children: MetricArgumentCstChildren, param?: IN): OUT;
   samplingClause(children: SamplingClauseCstChildren, param?: IN): OUT;
   samplingOption(children: SamplingOptionCstChildren, param?: IN): OUT;
   site(children: SiteCstChildren, param?: IN): OUT;

@@ -39,6 +39,8 @@ export const Sample = keyword("sample");
 export const Stop = keyword("stop");
 export const Param = keyword("param");
 export const Sweep = keyword("sweep");
+export const Measure = keyword("measure");
+export const At = keyword("at");
 
 const keywords: readonly TokenType[] = [
   Model,
@@ -64,6 +66,8 @@ const keywords: readonly TokenType[] = [
   Stop,
   Param,
   Sweep,
+  Measure,
+  At,
 ];
 
 /** Category the parser consumes for strings; the AST builder reports the unclosed ones. */
@@ -78,6 +82,26 @@ export const UnclosedString = createToken({
   name: "UnclosedString",
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
   categories: [StringLiteral],
+});
+
+/**
+ * A vocabulary id, `#338`, as a measure's token argument. Only after `(` or `,` on the same line: anywhere else
+ * `#` starts a comment, so that a comment such as `#1 first step` stays one.
+ */
+export const TokenId = createToken({
+  name: "TokenId",
+  pattern: {
+    exec: (text, offset) => {
+      const match = /^#[0-9]+(?![A-Za-z0-9_])/.exec(text.slice(offset, offset + 24));
+      if (!match) return null;
+      let before = offset - 1;
+      while (before >= 0 && (text[before] === " " || text[before] === "\t")) before--;
+      return text[before] === "(" || text[before] === "," ? match : null;
+    },
+  },
+  start_chars_hint: ["#"],
+  line_breaks: false,
+  label: "a token id",
 });
 
 /** Category of both kinds of number, for the places that take either. */
@@ -153,6 +177,7 @@ export const ByteOrderMark = createToken({
 export const allTokens: TokenType[] = [
   ByteOrderMark,
   Whitespace,
+  TokenId,
   Comment,
   Newline,
   Semicolon,

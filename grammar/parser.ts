@@ -46,7 +46,10 @@ import {
   StringLiteral,
   Sweep,
   To,
+  TokenId,
   Zero,
+  Measure,
+  At,
 } from "./lexer.js";
 import { expectationRecorder } from "./syntax-errors.js";
 
@@ -88,6 +91,7 @@ class PtchParser extends CstParser {
 
   // statement := modelStatement | promptStatement | paramStatement | sweepStatement | letStatement | patchStatement
   //            | addStatement | setStatement | scaleStatement | zeroStatement | meanStatement | generateStatement
+  //            | measureStatement
   readonly statement = this.RULE("statement", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.modelStatement) },
@@ -102,6 +106,7 @@ class PtchParser extends CstParser {
       { ALT: () => this.SUBRULE(this.zeroStatement) },
       { ALT: () => this.SUBRULE(this.meanStatement) },
       { ALT: () => this.SUBRULE(this.generateStatement) },
+      { ALT: () => this.SUBRULE(this.measureStatement) },
     ]);
   });
 
@@ -227,6 +232,7 @@ class PtchParser extends CstParser {
   });
 
   // generateStatement := 'generate' numberOrName 'from' Identifier samplingClause? ('stop' stringOrName)?
+  //                      generateMeasure*
   // Any number parses as the count, so that the check can say that it must be a positive integer.
   readonly generateStatement = this.RULE("generateStatement", () => {
     this.CONSUME(Generate);
@@ -238,6 +244,63 @@ class PtchParser extends CstParser {
       this.CONSUME(Stop);
       this.SUBRULE(this.stringOrName);
     });
+    this.MANY(() => this.SUBRULE(this.generateMeasure));
+  });
+
+  // generateMeasure := 'measure' (Identifier '=')? metricCall ('at' selector)?
+  readonly generateMeasure = this.RULE("generateMeasure", () => {
+    this.CONSUME(Measure);
+    this.OPTION(() => {
+      this.CONSUME(Identifier);
+      this.CONSUME(Equals);
+    });
+    this.SUBRULE(this.metricCall);
+    this.OPTION2(() => {
+      this.CONSUME(At);
+      this.SUBRULE(this.selector);
+    });
+  });
+
+  // measureStatement := 'measure' Identifier '=' metricCall 'of' Identifier ('at' selector)?
+  readonly measureStatement = this.RULE("measureStatement", () => {
+    this.CONSUME(Measure);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.metricCall);
+    this.CONSUME(Of);
+    this.CONSUME2(Identifier);
+    this.OPTION(() => {
+      this.CONSUME(At);
+      this.SUBRULE(this.selector);
+    });
+  });
+
+  // metricCall := Identifier '(' (metricArgument (',' metricArgument)*)? ')'
+  readonly metricCall = this.RULE("metricCall", () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(LeftParenthesis);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.metricArgument) });
+    this.CONSUME(RightParenthesis);
+  });
+
+  // metricArgument := metricCall | Identifier '=' Identifier | Identifier | StringLiteral | TokenId | signedNumber
+  // Which metric takes which is a check, with a clearer message than a parse error.
+  readonly metricArgument = this.RULE("metricArgument", () => {
+    this.OR([
+      { GATE: () => this.LA(2).tokenType === LeftParenthesis, ALT: () => this.SUBRULE(this.metricCall) },
+      {
+        GATE: () => this.LA(2).tokenType === Equals,
+        ALT: () => {
+          this.CONSUME(Identifier);
+          this.CONSUME(Equals);
+          this.CONSUME2(Identifier);
+        },
+      },
+      { ALT: () => this.CONSUME3(Identifier) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.CONSUME(TokenId) },
+      { ALT: () => this.SUBRULE(this.signedNumber) },
+    ]);
   });
 
   // samplingClause := 'sample' samplingOption*

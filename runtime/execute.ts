@@ -6,8 +6,8 @@ import { bindPlan } from "../compiler/bind.js";
 import {
   PLAN_VERSION,
   type BoundPlan,
-  type CaptureResult,
   type GenerationResult,
+  type MeasureResult,
   type Plan,
   type RunResult,
 } from "../compiler/plan-ir.js";
@@ -18,7 +18,9 @@ import { Model } from "./model.js";
 import { modelOverride } from "./model-files.js";
 import { checkSweepOnModel } from "../compiler/model-check.js";
 import { modelShape } from "./architectures/config.js";
-import { tokenizePrompts } from "./tokenizers/tokenizer.js";
+import { tokenizeMetricTexts, tokenizePrompts } from "./tokenizers/tokenizer.js";
+import { generate, type GenerationOutput, type GenerationRequest } from "./generate.js";
+import { PrefillBatcher } from "./prefill-batcher.js";
 
 export interface RunOptions {
   /**
@@ -42,13 +44,15 @@ function experimentsFor(
   points: readonly BoundPlan[],
   model: Model,
   onWarnings?: RunOptions["onWarnings"],
+  runs?: PrefillBatcher,
 ): Experiment[] {
   // Tokenized once per point, for the checks and for the run.
   const prompts = points.map((bound) => tokenizePrompts(model.tokenizer, bound));
-  const diagnostics = checkSweepOnModel(points, modelShape(model.config), prompts);
+  const texts = tokenizeMetricTexts(model.tokenizer, points);
+  const diagnostics = checkSweepOnModel(points, modelShape(model.config), prompts, texts);
   if (hasErrors(diagnostics)) throw new PlanRejectedError(diagnostics);
   if (diagnostics.length > 0) onWarnings?.(diagnostics);
-  return points.map((bound, point) => new Experiment(model, bound, prompts[point]!));
+  return points.map((bound, point) => new Experiment(model, bound, prompts[point]!, runs));
 }
 
 /** Prepares a bound plan on a loaded model; a plan that does not fit the model is rejected, with diagnostics. */
@@ -67,21 +71,72 @@ export async function runPlanOnModel(
   onWarnings?: RunOptions["onWarnings"],
 ): Promise<RunResult> {
   const points = bindPlan(plan, params);
-  const experiments = experimentsFor(points, model, onWarnings);
   // One session for the whole grid: compiled once, with slots and captures for every point.
-  await model.graphFor(sitesOfPlans(points));
-  const runs: GenerationResult[] = [];
-  const captures: CaptureResult[] = [];
-  for (const experiment of experiments) {
-    const output = await experiment.run();
-    captures.push(...output.captures);
-    for (const { step, promptTokens: tokens, output: generated } of output.generations) {
-      const promptTokens = [...tokens];
-      const text = model.tokenizer.decodeContinuation(promptTokens, generated.tokens);
-      runs.push({ prompt: step.prompt, bindings: experiment.bindings, promptTokens, tokens: generated.tokens, text });
+  const sites = sitesOfPlans(points);
+  await model.graphFor(sites);
+  // The points run side by side: their prefill runs batch (and equal ones are made once), and then all their
+  // generations run together, in batches of rows.
+  const runs = new PrefillBatcher(model, sites.captures);
+  const experiments = experimentsFor(points, model, onWarnings, runs);
+  const prepared = await Promise.all(experiments.map((experiment) => experiment.prepare()));
+  const generations = prepared.flatMap((p) => p.generations);
+  const outputs = await generateInBatches(
+    model,
+    generations.map((g) => g.request),
+  );
+  const ran = new Map(
+    generations.map((g, i) => [
+      g,
+      { output: outputs[i]!, text: model.tokenizer.decodeContinuation(g.request.promptTokens, outputs[i]!.tokens) },
+    ]),
+  );
+  const results: GenerationResult[] = [];
+  const measures: MeasureResult[] = [];
+  for (const [point, experiment] of experiments.entries()) {
+    for (const generation of prepared[point]!.generations) {
+      const { output, text } = ran.get(generation)!;
+      results.push({
+        prompt: generation.step.prompt,
+        bindings: experiment.bindings,
+        promptTokens: [...generation.request.promptTokens],
+        tokens: output.tokens,
+        text,
+        stopReason: output.stopReason,
+        sampling: generation.step.sampling,
+        interventions: experiment.interventionsBefore(generation.step),
+      });
     }
+    measures.push(...(await prepared[point]!.measures(ran)));
   }
-  return { planVersion: PLAN_VERSION, runs, ...(captures.length > 0 ? { captures } : {}) };
+  const captures = prepared.flatMap((p) => p.captures);
+  return {
+    planVersion: PLAN_VERSION,
+    runs: results,
+    ...(measures.length > 0 ? { measures } : {}),
+    ...(captures.length > 0 ? { captures } : {}),
+  };
+}
+
+/**
+ * The most bytes of keys and values one generation batch may cache: rows beyond it wait for the next batch, so a
+ * sweep of many points does not need memory for all of them at once.
+ */
+const GENERATION_CACHE_BUDGET = 1024 ** 3;
+const MAX_GENERATION_ROWS = 64;
+
+async function generateInBatches(model: Model, requests: readonly GenerationRequest[]): Promise<GenerationOutput[]> {
+  const { nLayers, nKvHeads, headDim } = model.config;
+  const longest = Math.max(0, ...requests.map((r) => r.promptTokens.length + r.maxNewTokens));
+  const bytesPerRow = 2 * nLayers * nKvHeads * headDim * longest * Float32Array.BYTES_PER_ELEMENT;
+  const rows = Math.max(
+    1,
+    Math.min(MAX_GENERATION_ROWS, Math.floor(GENERATION_CACHE_BUDGET / Math.max(1, bytesPerRow))),
+  );
+  const outputs: GenerationOutput[] = [];
+  for (let start = 0; start < requests.length; start += rows) {
+    outputs.push(...(await generate(model, requests.slice(start, start + rows))));
+  }
+  return outputs;
 }
 
 /** Loads the plan's model (or `options.model`), runs the plan, and releases the model. */

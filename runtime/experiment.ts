@@ -4,19 +4,35 @@
 // activations as they are at that statement: a prefill run of that prompt with the interventions on it
 // written before. Generations take a snapshot of their prompt's interventions and run together in one batch.
 
+import { withoutLocations } from "../compiler/plan-json.js";
 import { stepSites } from "../compiler/step-sites.js";
 import { elementCount } from "../foundation/text.js";
 import { ARITHMETIC, type BinaryOperator } from "../grammar/ast-queries.js";
-import { resolvePositions, type ResolvedRows, type SelectionRole, type TokenizedPrompt } from "../compiler/resolve.js";
-import type { BoundPlan, CaptureResult, PlanStep, SiteSelection, ValueExpr } from "../compiler/plan-ir.js";
 import {
-  capturedActivation,
-  forwardFull,
-  generate,
-  type GenerationOutput,
-  type GenerationRequest,
-} from "./generate.js";
-import { identityAffine, InterventionTable, type Affine } from "./interventions.js";
+  NOWHERE,
+  resolvePositions,
+  resolvePositionSpec,
+  type ResolvedRows,
+  type SelectionRole,
+  type TokenizedPrompt,
+} from "../compiler/resolve.js";
+import type {
+  BoundPlan,
+  CaptureResult,
+  GenerationMeasure,
+  MeasureResult,
+  MeasureValue,
+  Metric,
+  PlanStep,
+  SiteSelection,
+  TokenRef,
+  ValueExpr,
+} from "../compiler/plan-ir.js";
+import { generate, type GenerationOutput, type GenerationRequest } from "./generate.js";
+import { distributionOf, metricValue, type MetricContext } from "./metrics.js";
+import { PrefillBatcher } from "./prefill-batcher.js";
+import { tokensInContext } from "./tokenizers/tokenizer.js";
+import { identityAffine, type Affine, InterventionTable } from "./interventions.js";
 import { GenerationError } from "./errors.js";
 import type { Model } from "./model.js";
 import type { GraphSites } from "./graph/transformer.js";
@@ -35,11 +51,24 @@ type GenerateStep = Extract<PlanStep, { kind: "generate" }>;
 export interface PreparedGeneration {
   step: GenerateStep;
   request: GenerationRequest;
+  /** The generation's measures, once it has run. */
+  measures: (output: GenerationOutput, text: string) => MeasureResult[];
+}
+
+/** What preparing an experiment gives: its generations to run, its captures, and its measures in statement order. */
+export interface PreparedExperiment {
+  generations: PreparedGeneration[];
+  captures: CaptureResult[];
+  /** Each step's measures, in statement order; a generation's come after it has run. */
+  measures: (
+    ran: ReadonlyMap<PreparedGeneration, { output: GenerationOutput; text: string }>,
+  ) => Promise<MeasureResult[]>;
 }
 
 export interface ExperimentOutput {
   generations: { step: GenerateStep; promptTokens: readonly number[]; output: GenerationOutput }[];
   captures: CaptureResult[];
+  measures: MeasureResult[];
 }
 
 /** Elementwise arithmetic with broadcasting of scalars and of single vectors (shapes were checked). */
@@ -94,15 +123,113 @@ export function sitesOfPlans(plans: readonly BoundPlan[]): GraphSites {
 export class Experiment {
   private readonly interventions = new Map<string, TableWriter[]>();
   private readonly captured = new Map<string, Value>();
-  /** Source runs, by prompt, number of interventions applied, and site. */
-  private readonly sourceRuns = new Map<string, Float32Array>();
+  private readonly tokenIds = new Map<string, number>();
 
   constructor(
     private readonly model: Model,
     private readonly plan: BoundPlan,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
+    /** Shared by the points of a sweep, so that their runs batch and equal runs are made once. */
+    private readonly runs: PrefillBatcher = new PrefillBatcher(model, sitesOfPlans([plan]).captures),
   ) {
     for (const p of plan.prompts) this.interventions.set(p.name, []);
+  }
+
+  /** The id of a metric's token; the plan was checked, so a text is one token. */
+  private tokenId(token: TokenRef): number {
+    if ("id" in token) return token.id;
+    let id = this.tokenIds.get(token.text);
+    if (id === undefined) {
+      id = tokensInContext(this.model.tokenizer, token.text)[0]!;
+      this.tokenIds.set(token.text, id);
+    }
+    return id;
+  }
+
+  /** `prompt`'s next-token distribution at an absolute position, under `table` (none: without interventions). */
+  private async distribution(prompt: string, table: InterventionTable | undefined, position: number) {
+    const logits = await this.runs.logits(this.prompts.get(prompt)!.tokens, table, position);
+    return distributionOf(logits);
+  }
+
+  /** The last prompt position, or the one a measure names. */
+  private measurePosition(step: Extract<PlanStep, { kind: "measure" }>, prompt: string): number {
+    const spec = step.position ?? { kind: "index", index: -1 };
+    const rows = resolvePositionSpec(spec, NOWHERE, this.prompts.get(prompt)!, prompt, "source");
+    if ("code" in rows) throw new Error(`internal: a checked measure failed to resolve: ${rows.message}`);
+    return Math.max(...rows.positions);
+  }
+
+  /**
+   * What a metric compares against, asked for now (as the prompts stand at this statement): kl's reference
+   * distribution, and normalized's clean and corrupt ones without interventions.
+   */
+  private async metricContext(metric: Metric, position: (prompt: string) => number): Promise<MetricContext> {
+    const context: MetricContext = {
+      tokenId: (token) => this.tokenId(token),
+      piece: (id) => this.model.tokenizer.piece(id),
+    };
+    if (metric.kind === "kl") {
+      const table = this.tableFor(metric.prompt);
+      context.reference = await this.distribution(
+        metric.prompt,
+        table.isEmpty ? undefined : table,
+        position(metric.prompt),
+      );
+    }
+    if (metric.kind === "normalized") {
+      const [clean, corrupt] = await Promise.all([
+        this.distribution(metric.clean, undefined, position(metric.clean)),
+        this.distribution(metric.corrupt, undefined, position(metric.corrupt)),
+      ]);
+      Object.assign(context, { clean, corrupt });
+    }
+    return context;
+  }
+
+  private measureResult(name: string, prompt: string, metricText: string, value: MeasureValue): MeasureResult {
+    return { name, prompt, metric: metricText, bindings: this.plan.bindings, value };
+  }
+
+  /**
+   * A generation's measures: a hook on the logits of each step it reads, and the results once it has run. The
+   * logits are those the step samples from, over the tokenizer's vocabulary.
+   */
+  private async generationMeasures(step: GenerateStep): Promise<{
+    onLogits?: (step: number, logits: Float32Array) => void;
+    results: (output: GenerationOutput, text: string) => MeasureResult[];
+  }> {
+    const measures = step.measures ?? [];
+    const lastPosition = (prompt: string) => this.prompts.get(prompt)!.tokens.length - 1;
+    const contexts = await Promise.all(measures.map((m) => this.metricContext(m.metric, lastPosition)));
+    const values = measures.map((): number[] | MeasureValue[] => []);
+    const reads = (measure: GenerationMeasure, at: number) => measure.step === "all" || measure.step === at;
+    const wanted = measures.some((m) => m.metric.kind !== "contains");
+    return {
+      ...(wanted
+        ? {
+            onLogits: (at: number, logits: Float32Array) => {
+              const dist = distributionOf(logits);
+              measures.forEach((measure, i) => {
+                if (measure.metric.kind !== "contains" && reads(measure, at)) {
+                  (values[i] as MeasureValue[]).push(metricValue(measure.metric, dist, contexts[i]!));
+                }
+              });
+            },
+          }
+        : {}),
+      results: (_output, text) =>
+        measures.map((measure, i) => {
+          const value: MeasureValue =
+            measure.metric.kind === "contains"
+              ? text.includes(measure.metric.text)
+              : measure.step === "all"
+                ? (values[i] as number[])
+                : // A step past the end of a generation that stopped early read nothing: NaN says so in JSON as null.
+                  ((values[i]![0] as MeasureValue | undefined) ?? Number.NaN);
+          return this.measureResult(measure.name, step.prompt, measure.metricText, value);
+        }),
+    };
   }
 
   /** The rows a selection names on a prompt; the plan was checked, so it resolves. */
@@ -142,19 +269,9 @@ export class Experiment {
     positions: readonly number[],
   ): Promise<Float32Array[]> {
     const site = activationSite(selection);
-    const applied = this.interventions.get(prompt)!.length;
-    const key = `${prompt}\u0000${applied}\u0000${siteId(site)}`;
-    let activations = this.sourceRuns.get(key);
-    if (!activations) {
-      const outputs = await forwardFull(
-        this.model,
-        [this.prompts.get(prompt)!.tokens],
-        [{ interventions: this.tableFor(prompt) }],
-        [site],
-      );
-      activations = capturedActivation(outputs, site).data;
-      this.sourceRuns.set(key, activations);
-    }
+    const table = this.tableFor(prompt);
+    const runs = await this.runs.activations(this.prompts.get(prompt)!.tokens, table.isEmpty ? undefined : table);
+    const activations = runs.get(siteId(site))!;
     const width = this.siteWidth(site);
     const [from, to] = this.slice(selection);
     return positions.map((p) => activations.slice(p * width + from, p * width + to));
@@ -210,7 +327,14 @@ export class Experiment {
     this.interventions.get(prompt)!.push((table) => table.add(site, width, rows, (which) => affines.get(which)!));
   }
 
-  private async runStep(step: PlanStep, pending: PreparedGeneration[], captures: CaptureResult[]) {
+  private async runStep(
+    step: PlanStep,
+    pending: PreparedGeneration[],
+    captures: CaptureResult[],
+    measured: ((
+      ran: ReadonlyMap<PreparedGeneration, { output: GenerationOutput; text: string }>,
+    ) => Promise<MeasureResult[]>)[],
+  ) {
     const ZERO: Value = { kind: "scalar", value: 0 };
     const ONE: Value = { kind: "scalar", value: 1 };
     switch (step.kind) {
@@ -258,7 +382,8 @@ export class Experiment {
       }
       case "generate": {
         const table = this.tableFor(step.prompt);
-        pending.push({
+        const { onLogits, results } = await this.generationMeasures(step);
+        const generation: PreparedGeneration = {
           step,
           request: {
             promptTokens: this.prompts.get(step.prompt)!.tokens,
@@ -266,28 +391,62 @@ export class Experiment {
             sampling: step.sampling,
             ...(step.stop === undefined ? {} : { stopText: step.stop }),
             ...(table.isEmpty ? {} : { interventions: table }),
+            ...(onLogits ? { onLogits } : {}),
           },
+          measures: results,
+        };
+        pending.push(generation);
+        measured.push(async (ran) => {
+          const { output, text } = ran.get(generation)!;
+          return generation.measures(output, text);
         });
         return;
       }
+      case "measure": {
+        // Asked for now, as the prompts stand at this statement; the runs batch with the other points' and are
+        // awaited only when the results are gathered, so the steps after this one go on meanwhile.
+        const table = this.tableFor(step.prompt);
+        const position = (prompt: string) => this.measurePosition(step, prompt);
+        const value = Promise.all([
+          this.distribution(step.prompt, table.isEmpty ? undefined : table, position(step.prompt)),
+          this.metricContext(step.metric, position),
+        ]).then(([dist, context]) => metricValue(step.metric, dist, context));
+        value.catch(() => undefined);
+        measured.push(async () => [this.measureResult(step.name, step.prompt, step.metricText, await value)]);
+        return;
+      }
     }
+  }
+
+  /** The steps that act on a generation: the interventions on its prompt written before it, without locations. */
+  interventionsBefore(generation: GenerateStep): PlanStep[] {
+    const before = this.plan.steps.slice(0, this.plan.steps.indexOf(generation));
+    const acting = before.filter(
+      (step) => stepSites(step).writes.length > 0 && "prompt" in step && step.prompt === generation.prompt,
+    );
+    return withoutLocations(acting) as PlanStep[];
   }
 
   get bindings(): BoundPlan["bindings"] {
     return this.plan.bindings;
   }
 
-  /** Runs every step but the generations themselves: captures, source runs, intervention tables. */
-  async prepare(): Promise<{ generations: PreparedGeneration[]; captures: CaptureResult[] }> {
+  /** Runs every step but the generations themselves: captures, source runs, intervention tables, measures asked. */
+  async prepare(): Promise<PreparedExperiment> {
     const generations: PreparedGeneration[] = [];
     const captures: CaptureResult[] = [];
-    for (const step of this.plan.steps) await this.runStep(step, generations, captures);
-    return { generations, captures };
+    const measured: Parameters<Experiment["runStep"]>[3] = [];
+    for (const step of this.plan.steps) await this.runStep(step, generations, captures, measured);
+    return {
+      generations,
+      captures,
+      measures: async (ran) => (await Promise.all(measured.map((m) => m(ran)))).flat(),
+    };
   }
 
   /** Runs the experiment; all generations share one batch. */
   async run(): Promise<ExperimentOutput> {
-    const { generations, captures } = await this.prepare();
+    const { generations, captures, measures } = await this.prepare();
     const outputs =
       generations.length === 0
         ? []
@@ -295,6 +454,15 @@ export class Experiment {
             this.model,
             generations.map((g) => g.request),
           );
+    const ran = new Map(
+      generations.map((g, i) => [
+        g,
+        {
+          output: outputs[i]!,
+          text: this.model.tokenizer.decodeContinuation(g.request.promptTokens, outputs[i]!.tokens),
+        },
+      ]),
+    );
     return {
       generations: generations.map((g, i) => ({
         step: g.step,
@@ -302,6 +470,7 @@ export class Experiment {
         output: outputs[i]!,
       })),
       captures,
+      measures: await measures(ran),
     };
   }
 }

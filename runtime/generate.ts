@@ -21,6 +21,8 @@ export interface GenerationRequest extends RowInterventions {
   sampling?: SamplingSpec;
   /** Stop after the token that completes this text. */
   stopText?: string;
+  /** Sees the logits each step samples from (over the tokenizer's vocabulary); step 0 gives the first new token. */
+  onLogits?: (step: number, logits: Float32Array) => void;
 }
 
 export interface GenerationOutput {
@@ -207,9 +209,12 @@ export async function generate(model: Model, requests: readonly GenerationReques
       const result = await forward(context, cache, run);
       // Embedding rows past the tokenizer's vocabulary (padding to a round size, as Pythia and Qwen2 have) are no
       // token and are never sampled.
-      const next = lastLogits(result.logits!).map((logits, row) =>
-        active[row] ? samplers[row]!.next(logits.subarray(0, model.tokenizer.vocabSize)) : eos,
-      );
+      const next = lastLogits(result.logits!).map((logits, row) => {
+        if (!active[row]) return eos;
+        const vocabulary = logits.subarray(0, model.tokenizer.vocabSize);
+        requests[row]!.onLogits?.(outputs[row]!.tokens.length, vocabulary);
+        return samplers[row]!.next(vocabulary);
+      });
       next.forEach((token, row) => {
         if (active[row]) accept(row, token);
       });

@@ -73,12 +73,37 @@ export class InterventionTable {
       entry.onGenerated = composeAffine(entry.onGenerated ?? identityAffine(width), affineFor("generated"));
   }
 
+  /**
+   * A key that two tables share exactly when they intervene alike: the same maps at the same sites and
+   * positions. Runs of one prompt under equal tables are one run, shared across the points of a sweep.
+   */
+  get contentKey(): string {
+    const parts: string[] = [];
+    for (const [id, entry] of [...this.entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const positions = [...entry.atPosition].sort(([a], [b]) => a - b);
+      const maps = [...positions.map(([p, affine]) => `${p}:${affineHash(affine)}`)];
+      if (entry.onGenerated) maps.push(`new:${affineHash(entry.onGenerated)}`);
+      parts.push(`${id}{${maps.join(",")}}`);
+    }
+    return parts.join(";");
+  }
+
   /** The map at an absolute position, or undefined where nothing intervenes. */
   affineAt(site: ActivationSite, position: number): Affine | undefined {
     const entry = this.entries.get(siteId(site));
     if (!entry) return undefined;
     return position >= this.promptLength ? entry.onGenerated : entry.atPosition.get(position);
   }
+}
+
+/** FNV-1a over the bytes of a map, with its length: equal maps hash alike, unequal ones almost never do. */
+function affineHash({ a, b }: Affine): string {
+  let hash = 0x811c9dc5;
+  for (const array of [a, b]) {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  }
+  return `${a.length}.${(hash >>> 0).toString(36)}`;
 }
 
 /**

@@ -13,7 +13,7 @@ import { ModelUnavailableError } from "./errors.js";
 import { modelOverride, openModel } from "./model-files.js";
 import { checkSweepOnModel } from "../compiler/model-check.js";
 import { modelShape } from "./architectures/config.js";
-import { tokenizePrompts } from "./tokenizers/tokenizer.js";
+import { tokenizeMetricTexts, tokenizePrompts } from "./tokenizers/tokenizer.js";
 
 export interface LintOptions {
   /** Folder that relative model paths resolve against: the .ptch file's folder. */
@@ -40,7 +40,7 @@ async function checkAgainstModel(source: string, plan: Plan, options: LintOption
   }
   const points = bindPlan(plan);
   const prompts = points.map((point) => tokenizePrompts(info.tokenizer, point));
-  return checkSweepOnModel(points, modelShape(info.config), prompts);
+  return checkSweepOnModel(points, modelShape(info.config), prompts, tokenizeMetricTexts(info.tokenizer, points));
 }
 
 export async function lint(source: string, options: LintOptions): Promise<Diagnostic[]> {

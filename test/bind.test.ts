@@ -77,7 +77,7 @@ describe("bindPlan", () => {
     const [bound] = bindPlan(plan);
     expect(hasReference(bound)).toBe(false);
     expect(withoutLocations(bound!)).toEqual({
-      planVersion: 1,
+      planVersion: 2,
       model: { kind: "bundled", name: "m" },
       bindings: { l: 1, h: 0, p: -1, s: 3, n: 5, t: 0.8, k: 40, q: 0.9, alpha: 0.5, who: "Lily", end: "." },
       prompts: [{ name: "a", text: "Lily" }],

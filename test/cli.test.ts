@@ -62,10 +62,19 @@ describe("ptch run", () => {
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(Object.keys(result)).toEqual(["planVersion", "runs"]);
-    expect(result.planVersion).toBe(1);
+    expect(result.planVersion).toBe(2);
     expect(result.runs).toHaveLength(1);
     const [run] = result.runs;
-    expect(Object.keys(run)).toEqual(["prompt", "bindings", "promptTokens", "tokens", "text"]);
+    expect(Object.keys(run)).toEqual([
+      "prompt",
+      "bindings",
+      "promptTokens",
+      "tokens",
+      "text",
+      "stopReason",
+      "sampling",
+      "interventions",
+    ]);
     expect(run.prompt).toBe("story");
     expect(run.bindings).toEqual({});
     expect(run.promptTokens).toEqual([1]);

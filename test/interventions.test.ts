@@ -3,7 +3,15 @@
 // absolute positions, and the ONNX graph's slots agree with the float64 reference hooked at the same sites.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BoundPlan, Plan, PlanStep, PositionSpec, SiteName, SiteSelection } from "../compiler/plan-ir.js";
+import {
+  PLAN_VERSION,
+  type BoundPlan,
+  type Plan,
+  type PlanStep,
+  type PositionSpec,
+  type SiteName,
+  type SiteSelection,
+} from "../compiler/plan-ir.js";
 import { PlanRejectedError } from "../runtime/errors.js";
 import { planExperiment, runPlanOnModel } from "../runtime/execute.js";
 import { forwardFull, generate, type GenerationRequest } from "../runtime/generate.js";
@@ -39,7 +47,7 @@ const select = (site: SiteName, layer: number, positions: PositionSpec, head?: n
 
 function planOf(steps: PlanStep[], extraPrompts: { name: string; text: string }[] = []): BoundPlan {
   return {
-    planVersion: 1,
+    planVersion: PLAN_VERSION,
     model: { kind: "bundled", name: "stories260K" },
     bindings: {},
     prompts: [

@@ -1,7 +1,8 @@
 // What the runtime asks of a tokenizer, whichever algorithm and file it comes from (a GGUF vocabulary, a
 // tokenizer.json): ids with the character span of each, and text back from ids.
 
-import type { BoundPlan } from "../../compiler/plan-ir.js";
+import { metricTokens, type TokenizedTexts } from "../../compiler/model-check.js";
+import type { BoundPlan, Metric } from "../../compiler/plan-ir.js";
 import type { TokenizedPrompt } from "../../compiler/resolve.js";
 
 /** A half-open range [start, end) of UTF-16 offsets into the encoded text, as `text.slice` takes them. */
@@ -48,6 +49,40 @@ export function tokenizePrompts(tokenizer: Tokenizer, plan: BoundPlan): Map<stri
     plan.prompts.map((p) => {
       const { ids, spans } = tokenizer.encodeWithSpans(p.text);
       return [p.name, { text: p.text, tokens: ids, spans }];
+    }),
+  );
+}
+
+/** Text a token argument is read after: a line break, which every tokenizer keeps apart from the text after it. */
+const CONTEXT = "\n";
+
+/**
+ * The tokens `text` takes after other text, as a measure's token argument means it: " She" is the one token
+ * ▁She (SentencePiece) or ĠShe (byte-level), not a prefix space and then She.
+ */
+export function tokensInContext(tokenizer: Tokenizer, text: string): number[] {
+  const context = tokenizer.encode(CONTEXT, { addBos: false });
+  const whole = tokenizer.encode(CONTEXT + text, { addBos: false });
+  const extends_ = whole.length >= context.length && context.every((id, i) => whole[i] === id);
+  return extends_ ? whole.slice(context.length) : tokenizer.encode(text, { addBos: false });
+}
+
+/** The tokens of every token text the plans' metrics name, with their pieces, for the checks and the run. */
+export function tokenizeMetricTexts(tokenizer: Tokenizer, plans: readonly BoundPlan[]): TokenizedTexts {
+  const metrics = plans.flatMap((plan) =>
+    plan.steps.flatMap((step): Metric[] =>
+      step.kind === "measure"
+        ? [step.metric]
+        : step.kind === "generate"
+          ? (step.measures ?? []).map((m) => m.metric)
+          : [],
+    ),
+  );
+  const texts = new Set(metrics.flatMap(metricTokens).flatMap((token) => ("text" in token ? [token.text] : [])));
+  return new Map(
+    [...texts].map((text) => {
+      const ids = tokensInContext(tokenizer, text);
+      return [text, { ids, pieces: ids.map((id) => tokenizer.piece(id)) }];
     }),
   );
 }

@@ -55,7 +55,7 @@ describe("checks", () => {
 
   it("requires a generate or an exported capture, reported at the end of the file", () => {
     expect(expectError(header, "PTCH3004", "3:1").message).toBe(
-      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, or export a capture with export let",
+      "nothing to run: add a generate statement such as: generate 60 from <prompt name>, a measure, or export a capture with export let",
     );
     // A capture that isn't exported outputs nothing.
     expectError(`${header}let x = resid[L=0] of story\nadd x to resid[L=1] in story`, "PTCH3004");

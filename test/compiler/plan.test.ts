@@ -21,7 +21,7 @@ describe("plans", () => {
     const plan = expectValid(source);
     expect(JSON.stringify(plan)).toBe(
       JSON.stringify({
-        planVersion: 1,
+        planVersion: 2,
         model: { kind: "bundled", name: "stories260K" },
         params: [],
         sweeps: [],

@@ -2,9 +2,9 @@
 // `ptch compile` again.
 import { runPlan, type Plan, type RunResult } from "ptch";
 
-/** The experiment's plan (ptch plan IR, version 1). */
+/** The experiment's plan (ptch plan IR, version 2). */
 export const plan: Plan = {
-  planVersion: 1,
+  planVersion: 2,
   model: { kind: "bundled", name: "stories260K" },
   params: [
     { name: "alpha", type: "float", default: 0.5 },
