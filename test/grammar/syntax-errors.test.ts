@@ -97,7 +97,7 @@ describe("intervention syntax errors", () => {
 
 describe("syntax errors", () => {
   const expectedStatement =
-    "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean or generate)";
+    "expected a statement (model, prompt, param, sweep, let, export let, patch, add, set, scale, zero, mean, generate or measure)";
 
   it.each([
     ["model", "PTCH1001 1:6", "expected a string after 'model', found the end of the file"],
