@@ -7,17 +7,22 @@ import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
 import { hasErrors } from "../foundation/diagnostics.js";
-import { describeBindings, describeFileError } from "../foundation/text.js";
+import cliProgress from "cli-progress";
+import { describeFileError, joinWords } from "../foundation/text.js";
+import { resultAsText } from "./run-text.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
-import type { ParamValue, Plan, RunResult } from "../compiler/plan-ir.js";
+import type { ParamValue, Plan } from "../compiler/plan-ir.js";
 import { GenerationError, ModelUnavailableError, PlanRejectedError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
-  ptch run FILE [--json] [--set NAME=VALUE]... [--model M]
-      run the experiment; print the generated text, or with --json one JSON document of every run
+  ptch run FILE [--json] [--set NAME=VALUE]... [--model M] [--tokens] [--quiet]
+             [--report OUT.html [--report-measure NAME]]
+      run the experiment; print each run (headed by what was done to it) and the measures, or with --json
+      one JSON document of every run and measure; --tokens shows each prompt's pieces, intervened ones
+      marked; --report writes a self-contained HTML page with heatmaps of a measure over the sweep
   ptch lint FILE... [--model M] [--format text|json]
       check files without running them: syntax, names, and (when the model opens) layers, heads,
       positions and lengths against the model's metadata and tokenizer
@@ -151,36 +156,29 @@ function exactlyOneFile(positionals: string[]): string {
   return positionals[0]!;
 }
 
-/** A run's or a capture's sweep point, after its label: " (l = 3)", or nothing without sweeps. */
-const atPoint = (bindings: Record<string, ParamValue>) =>
-  Object.keys(bindings).length === 0 ? "" : ` (${describeBindings(Object.entries(bindings))})`;
-
-/** The generated texts, labelled when there are several; exported captures summarised (--json prints them). */
-function resultAsText(result: RunResult): string {
-  const labelled = result.runs.length > 1;
-  const runs = result.runs.map(
-    (r, i) => (labelled ? `[${i + 1}] ${r.prompt}${atPoint(r.bindings)}\n` : "") + r.text + "\n",
-  );
-  const captures = (result.captures ?? []).map((c) => {
-    const site = `${c.site}[L=${c.layer}${c.head === undefined ? "" : `, head=${c.head}`}]`;
-    const where = `${site} of ${c.prompt}${atPoint(c.bindings)}`;
-    return `${c.name}: ${where}: ${c.values.length} vector(s) of ${c.values[0]?.length ?? 0} at positions ${c.positions.join(", ")} (ptch run --json prints the values)\n`;
-  });
-  return [...runs, ...captures].join("");
-}
-
 async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
     json: { type: "boolean" },
     model: { type: "string" },
     set: { type: "string", multiple: true },
     format: { type: "string" },
+    tokens: { type: "boolean" },
+    quiet: { type: "boolean" },
+    report: { type: "string" },
+    "report-measure": { type: "string" },
   });
   const format = diagnosticFormat(values.format as string | undefined);
   const file = await readSource(exactlyOneFile(positionals));
   const plan = compileFile(file, format);
   if (!plan) return 1;
   const params = paramValues(plan, (values.set as string[] | undefined) ?? []);
+  const reportFile = values.report as string | undefined;
+  const reportMeasure = values["report-measure"] as string | undefined;
+  if (reportMeasure !== undefined) {
+    if (reportFile === undefined) throw new UsageError("--report-measure NAME needs --report FILE.html");
+    checkReportMeasure(plan, reportMeasure);
+  }
+  const progress = values.quiet || !process.stderr.isTTY ? undefined : progressBar();
   // Loaded only when a plan is about to run, so that checking a file never pays for onnxruntime's start-up.
   const { runPlan } = await import("../runtime/execute.js");
   try {
@@ -189,8 +187,20 @@ async function runCommand(args: string[]): Promise<number> {
       params,
       ...(values.model === undefined ? {} : { model: values.model as string }),
       onWarnings: (warnings) => printDiagnostics(file, warnings, format),
+      ...(progress ? { onProgress: progress.update } : {}),
     });
-    process.stdout.write(values.json ? JSON.stringify(result) + "\n" : resultAsText(result));
+    progress?.stop();
+    if (reportFile !== undefined) {
+      const { reportHtml } = await import("./report.js");
+      await writeWhole(
+        reportFile,
+        reportHtml({ source: file, plan, result, ...(reportMeasure ? { measure: reportMeasure } : {}) }),
+      );
+    }
+    const color = process.stdout.isTTY && process.env["NO_COLOR"] === undefined;
+    process.stdout.write(
+      values.json ? JSON.stringify(result) + "\n" : resultAsText(result, { tokens: values.tokens === true, color }),
+    );
     return 0;
   } catch (error) {
     if (error instanceof PlanRejectedError) printDiagnostics(file, error.diagnostics, format);
@@ -201,6 +211,45 @@ async function runCommand(args: string[]): Promise<number> {
     } else throw error;
     return 1;
   }
+}
+
+/** The measures a plan names, as --report-measure may pick them. */
+function checkReportMeasure(plan: Plan, name: string): void {
+  const names = plan.steps.flatMap((step) =>
+    step.kind === "measure" ? [step.name] : step.kind === "generate" ? (step.measures ?? []).map((m) => m.name) : [],
+  );
+  if (names.includes(name)) return;
+  const known =
+    names.length === 0 ? "this file has no measures" : `the measures are ${joinWords(names.map((n) => `'${n}'`))}`;
+  throw new UsageError(`--report-measure: no measure named '${name}'; ${known}`);
+}
+
+/** A progress bar on stderr while tokens are generated: done of at most planned, tokens per second, time left. */
+function progressBar(): { update: (progress: { tokens: number; total: number }) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "generating [{bar}] {value}/{total} tokens · {speed} tok/s · {eta_formatted} left",
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let running = false;
+  return {
+    update: ({ tokens, total }) => {
+      // Work shorter than a second shows no bar at all.
+      if (!running && Date.now() - started < 1000) return;
+      const speed = Math.round(tokens / ((Date.now() - started) / 1000));
+      if (!running) bar.start(total, tokens, { speed });
+      running = true;
+      bar.update(tokens, { speed });
+    },
+    stop: () => {
+      if (running) bar.stop();
+    },
+  };
 }
 
 async function lintCommand(args: string[]): Promise<number> {

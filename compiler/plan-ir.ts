@@ -182,6 +182,10 @@ export interface GenerationResult {
   bindings: Record<string, ParamValue>;
   /** Token ids as the model saw them, BOS included when the tokenizer adds it. */
   promptTokens: number[];
+  /** The vocabulary's piece for each prompt token ("▁Once", "Ġthe"). */
+  promptPieces: string[];
+  /** The prompt positions the run's interventions write, and whether they write generated positions too. */
+  intervened: { positions: number[]; generated: boolean };
   /** Generated token ids. */
   tokens: number[];
   /** The decoding of `tokens`. */

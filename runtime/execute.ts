@@ -34,6 +34,8 @@ export interface RunOptions {
   params?: Readonly<Record<string, unknown>>;
   /** Receives the warnings of checking the plan against the model (e.g. PTCH3115) before it runs. */
   onWarnings?: (warnings: Diagnostic[]) => void;
+  /** Hears how far generation has come, after each decode step: tokens made, of at most `total`. */
+  onProgress?: (progress: { tokens: number; total: number }) => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function runPlanOnModel(
   model: Model,
   params: RunOptions["params"] = {},
   onWarnings?: RunOptions["onWarnings"],
+  onProgress?: RunOptions["onProgress"],
 ): Promise<RunResult> {
   const points = bindPlan(plan, params);
   // One session for the whole grid: compiled once, with slots and captures for every point.
@@ -83,6 +86,7 @@ export async function runPlanOnModel(
   const outputs = await generateInBatches(
     model,
     generations.map((g) => g.request),
+    onProgress,
   );
   const ran = new Map(
     generations.map((g, i) => [
@@ -99,6 +103,8 @@ export async function runPlanOnModel(
         prompt: generation.step.prompt,
         bindings: experiment.bindings,
         promptTokens: [...generation.request.promptTokens],
+        promptPieces: generation.request.promptTokens.map((id) => model.tokenizer.piece(id)),
+        intervened: experiment.intervenedPositions(generation.step),
         tokens: output.tokens,
         text,
         stopReason: output.stopReason,
@@ -124,7 +130,14 @@ export async function runPlanOnModel(
 const GENERATION_CACHE_BUDGET = 1024 ** 3;
 const MAX_GENERATION_ROWS = 64;
 
-async function generateInBatches(model: Model, requests: readonly GenerationRequest[]): Promise<GenerationOutput[]> {
+async function generateInBatches(
+  model: Model,
+  requests: readonly GenerationRequest[],
+  onProgress?: RunOptions["onProgress"],
+): Promise<GenerationOutput[]> {
+  const total = requests.reduce((sum, r) => sum + r.maxNewTokens, 0);
+  let tokens = 0;
+  const onStep = onProgress && ((made: number) => onProgress({ tokens: (tokens += made), total }));
   const { nLayers, nKvHeads, headDim } = model.config;
   const longest = Math.max(0, ...requests.map((r) => r.promptTokens.length + r.maxNewTokens));
   const bytesPerRow = 2 * nLayers * nKvHeads * headDim * longest * Float32Array.BYTES_PER_ELEMENT;
@@ -134,7 +147,7 @@ async function generateInBatches(model: Model, requests: readonly GenerationRequ
   );
   const outputs: GenerationOutput[] = [];
   for (let start = 0; start < requests.length; start += rows) {
-    outputs.push(...(await generate(model, requests.slice(start, start + rows))));
+    outputs.push(...(await generate(model, requests.slice(start, start + rows), onStep)));
   }
   return outputs;
 }
@@ -144,7 +157,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Run
   const baseDir = options.baseDir instanceof URL ? fileURLToPath(options.baseDir) : options.baseDir;
   const model = await Model.load(options.model === undefined ? plan.model : modelOverride(options.model), baseDir);
   try {
-    return await runPlanOnModel(plan, model, options.params, options.onWarnings);
+    return await runPlanOnModel(plan, model, options.params, options.onWarnings, options.onProgress);
   } finally {
     await model.dispose();
   }

@@ -427,6 +427,20 @@ export class Experiment {
     return withoutLocations(acting) as PlanStep[];
   }
 
+  /** The positions of a generation's prompt that its interventions write, and whether they write new ones. */
+  intervenedPositions(generation: GenerateStep): { positions: number[]; generated: boolean } {
+    const positions = new Set<number>();
+    let generated = false;
+    for (const step of this.interventionsBefore(generation)) {
+      for (const site of stepSites(step).writes) {
+        const rows = this.rowsOf(site, generation.prompt, "target");
+        rows.positions.forEach((p) => positions.add(p));
+        generated ||= rows.generated;
+      }
+    }
+    return { positions: [...positions].sort((a, b) => a - b), generated };
+  }
+
   get bindings(): BoundPlan["bindings"] {
     return this.plan.bindings;
   }

@@ -169,7 +169,12 @@ function lastLogits(logits: HostTensor<Float32Array>): Float32Array[] {
   );
 }
 
-export async function generate(model: Model, requests: readonly GenerationRequest[]): Promise<GenerationOutput[]> {
+/** `onStep` hears of each decode run, with the number of rows that took a token in it. */
+export async function generate(
+  model: Model,
+  requests: readonly GenerationRequest[],
+  onStep?: (tokens: number) => void,
+): Promise<GenerationOutput[]> {
   for (const r of requests) model.checkSequenceFits(r.promptTokens.length, r.maxNewTokens);
   const context = await forwardContext(model, requests);
   const samplers = requests.map((r) => new TokenSampler(r.sampling ?? { kind: "greedy" }));
@@ -215,9 +220,11 @@ export async function generate(model: Model, requests: readonly GenerationReques
         requests[row]!.onLogits?.(outputs[row]!.tokens.length, vocabulary);
         return samplers[row]!.next(vocabulary);
       });
+      const stepping = active.filter(Boolean).length;
       next.forEach((token, row) => {
         if (active[row]) accept(row, token);
       });
+      onStep?.(stepping);
       cache.update(
         result,
         run.positions.map((row) => row.map((p) => p >= 0)),
