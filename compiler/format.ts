@@ -15,6 +15,7 @@ import {
   Keyword,
   LeftBracket,
   LeftParenthesis,
+  Measure,
   Minus,
   Numeral,
   RightBracket,
@@ -128,6 +129,8 @@ function isSpaced(tokens: IToken[], index: number): boolean {
   if (tokenMatcher(token, Equals)) return bindsName(tokens, index);
   // Selectors belong to the name before them, `resid[L=1]`; a bracketed list after a keyword is a value of its own.
   if (tokenMatcher(token, LeftBracket)) return !tokenMatcher(previous, Identifier);
+  // A metric's arguments belong to its name, `prob(" She")`; a name never stands before a parenthesis otherwise.
+  if (tokenMatcher(token, LeftParenthesis)) return !tokenMatcher(previous, Identifier);
   return true;
 }
 
@@ -138,9 +141,10 @@ function isSpaced(tokens: IToken[], index: number): boolean {
 function bindsName(tokens: IToken[], index: number): boolean {
   const name = tokens[index - 1];
   const keywords = tokens.slice(0, index - 1);
-  return (
-    name !== undefined && tokenMatcher(name, Identifier) && keywords.every((token) => tokenMatcher(token, Keyword))
-  );
+  if (name === undefined || !tokenMatcher(name, Identifier)) return false;
+  // A generate's `measure NAME = …` names a measure mid-statement.
+  const before = tokens[index - 2];
+  return keywords.every((token) => tokenMatcher(token, Keyword)) || (before !== undefined && tokenMatcher(before, Measure));
 }
 
 /** Whether the token at `index` is a minus sign (unary minus, `-2`): a '-' that does not follow an operand. */

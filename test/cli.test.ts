@@ -54,7 +54,9 @@ describe("ptch run", () => {
   it("prints the greedy continuation of examples/hello.ptch", async () => {
     const { code, stdout } = await ptch(["run", "examples/hello.ptch"]);
     expect(code).toBe(0);
-    expect(stdout.startsWith(PUBLISHED_SAMPLE)).toBe(true);
+    const [heading, ...text] = stdout.split("\n");
+    expect(heading).toBe("── story · baseline · greedy, 60 tokens, stopped at the token limit");
+    expect(text.join("\n").startsWith(PUBLISHED_SAMPLE)).toBe(true);
   });
 
   it("prints one JSON document with --json, from any working directory", async () => {
@@ -69,6 +71,8 @@ describe("ptch run", () => {
       "prompt",
       "bindings",
       "promptTokens",
+      "promptPieces",
+      "intervened",
       "tokens",
       "text",
       "stopReason",
@@ -419,7 +423,9 @@ describe("files on disk", () => {
       ["-o", "pipefail", "-c", `node ${BIN} run examples/sweep.ptch | head -1`],
       { cwd: ROOT },
     );
-    expect(stdout).toBe("[1] target (tokens = 20, l = 0)\n");
+    expect(stdout).toBe(
+      "── target · patch resid[L=0, pos=-1] from source · tokens = 20, l = 0 · greedy, 20 tokens, stopped at the token limit\n",
+    );
   });
 
   it("--model takes a path relative to the working directory; a broken model line is pointed at", async () => {

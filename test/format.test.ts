@@ -49,6 +49,18 @@ describe("the canonical layout of each statement", () => {
   const statements: [string, string][] = [
     ['  model\t"stories260K"  ', 'model "stories260K"'],
     ['prompt   story="Once upon a time"', 'prompt story = "Once upon a time"'],
+    [
+      'measure  d=logit_diff( " She" ,#338 ) of  story at pos = -2',
+      'measure d = logit_diff(" She", #338) of story at pos=-2',
+    ],
+    [
+      'generate 5 from story measure  p=prob (" She") at step = *  measure contains( "x" )',
+      'generate 5 from story measure p = prob(" She") at step=* measure contains("x")',
+    ],
+    [
+      "measure r = normalized( logit_diff(#1,#2) , clean = a , corrupt = b ) of c",
+      "measure r = normalized(logit_diff(#1, #2), clean=a, corrupt=b) of c",
+    ],
     ['let lily=resid [ L = 2 , pos = -1 ] of "Lily"', 'let lily = resid[L=2, pos=-1] of "Lily"'],
     ["export  let tom=resid_pre[L=2,pos=- 1]of target", "export let tom = resid_pre[L=2, pos=-1] of target"],
     ["patch resid[ L=1,pos=-2 ]from source into target", "patch resid[L=1, pos=-2] from source into target"],
