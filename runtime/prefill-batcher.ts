@@ -10,7 +10,7 @@ import type { Model } from "./model.js";
 import { siteId, type ActivationSite } from "./sites.js";
 
 /** The most rows one prefill batch holds; more requests make more batches. */
-const MAX_BATCH_ROWS = 32;
+const MAX_BATCH_ROWS = 64;
 
 interface Request {
   tokens: readonly number[];
