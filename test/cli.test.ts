@@ -449,3 +449,35 @@ describe("files on disk", () => {
     expect(JSON.parse(ok.stdout).runs[0].tokens).toHaveLength(2);
   });
 });
+
+describe("ptch run: measures, tokens and reports", () => {
+  it("prints measures as a table and a grid over the sweep, without colour off a terminal", async () => {
+    const { code, stdout } = await ptch(["run", "examples/cross-layer.ptch"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("measure   prompt  metric");
+    expect(stdout).toContain("restored: s down, t across");
+    expect(stdout).not.toContain("\x1b[");
+  });
+
+  it("--tokens shows each prompt's pieces with the patched position marked", async () => {
+    const { stdout } = await ptch(["run", "examples/patch.ptch", "--tokens"]);
+    expect(stdout).toContain('  tokens: 0 "<s>"  1 "▁Once"');
+    expect(stdout).toContain('*15 "om"  16 "."');
+  });
+
+  it("--report writes a self-contained page with the heatmap of --report-measure", async () => {
+    const report = path.join(dir, "report.html");
+    const { code, stderr } = await ptch(["run", "examples/cross-layer.ptch", "--report", report, "--quiet"]);
+    expect([code, stderr]).toEqual([0, ""]);
+    const html = await readFile(report, "utf8");
+    expect(html.match(/<rect class="cell"/g)).toHaveLength(36);
+    expect(html).not.toMatch(/<script|\bsrc=/);
+  });
+
+  it("an unknown --report-measure is an error naming the measures, before anything runs", async () => {
+    const report = path.join(dir, "never.html");
+    const outcome = await ptch(["run", "examples/head-ablation.ptch", "--report", report, "--report-measure", "zero"]);
+    expectCleanFailure(outcome, "no measure named 'zero'", "'clean', 'zero_ablated' and 'mean_ablated'");
+    await expect(readFile(report)).rejects.toThrow();
+  });
+});
