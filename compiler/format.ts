@@ -144,7 +144,9 @@ function bindsName(tokens: IToken[], index: number): boolean {
   if (name === undefined || !tokenMatcher(name, Identifier)) return false;
   // A generate's `measure NAME = …` names a measure mid-statement.
   const before = tokens[index - 2];
-  return keywords.every((token) => tokenMatcher(token, Keyword)) || (before !== undefined && tokenMatcher(before, Measure));
+  return (
+    keywords.every((token) => tokenMatcher(token, Keyword)) || (before !== undefined && tokenMatcher(before, Measure))
+  );
 }
 
 /** Whether the token at `index` is a minus sign (unary minus, `-2`): a '-' that does not follow an operand. */
