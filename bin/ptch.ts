@@ -224,11 +224,14 @@ function checkReportMeasure(plan: Plan, name: string): void {
   throw new UsageError(`--report-measure: no measure named '${name}'; ${known}`);
 }
 
-/** A progress bar on stderr while tokens are generated: done of at most planned, tokens per second, time left. */
-function progressBar(): { update: (progress: { tokens: number; total: number }) => void; stop: () => void } {
+/** A progress bar on stderr while tokens are generated: runs done, tokens per second, time left. */
+function progressBar(): {
+  update: (progress: { tokens: number; total: number; finished: number; generations: number }) => void;
+  stop: () => void;
+} {
   const bar = new cliProgress.SingleBar(
     {
-      format: "generating [{bar}] {value}/{total} tokens · {speed} tok/s · {eta_formatted} left",
+      format: "generating [{bar}] {finished}/{generations} runs · {speed} tok/s · {eta_formatted} left",
       hideCursor: true,
       clearOnComplete: true,
       stream: process.stderr,
@@ -238,13 +241,14 @@ function progressBar(): { update: (progress: { tokens: number; total: number }) 
   const started = Date.now();
   let running = false;
   return {
-    update: ({ tokens, total }) => {
+    update: ({ tokens, total, finished, generations }) => {
       // Work shorter than a second shows no bar at all.
       if (!running && Date.now() - started < 1000) return;
-      const speed = Math.round(tokens / ((Date.now() - started) / 1000));
-      if (!running) bar.start(total, tokens, { speed });
+      const values = { speed: Math.round(tokens / ((Date.now() - started) / 1000)), finished, generations };
+      // The bar and the time left go by tokens, at most `total`: runs that stop early only shorten the wait.
+      if (!running) bar.start(total, tokens, values);
       running = true;
-      bar.update(tokens, { speed });
+      bar.update(tokens, values);
     },
     stop: () => {
       if (running) bar.stop();

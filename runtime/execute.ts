@@ -34,8 +34,11 @@ export interface RunOptions {
   params?: Readonly<Record<string, unknown>>;
   /** Receives the warnings of checking the plan against the model (e.g. PTCH3115) before it runs. */
   onWarnings?: (warnings: Diagnostic[]) => void;
-  /** Hears how far generation has come, after each decode step: tokens made, of at most `total`. */
-  onProgress?: (progress: { tokens: number; total: number }) => void;
+  /**
+   * Hears how far generation has come, after each decode step: tokens made, of at most `total`, and generations
+   * (one per generate statement per sweep point) finished, of `generations`.
+   */
+  onProgress?: (progress: { tokens: number; total: number; finished: number; generations: number }) => void;
 }
 
 /**
@@ -136,8 +139,11 @@ async function generateInBatches(
   onProgress?: RunOptions["onProgress"],
 ): Promise<GenerationOutput[]> {
   const total = requests.reduce((sum, r) => sum + r.maxNewTokens, 0);
-  let tokens = 0;
-  const onStep = onProgress && ((made: number) => onProgress({ tokens: (tokens += made), total }));
+  let [tokens, finished] = [0, 0];
+  const onStep =
+    onProgress &&
+    ((made: number, done: number) =>
+      onProgress({ tokens: (tokens += made), total, finished: (finished += done), generations: requests.length }));
   const { nLayers, nKvHeads, headDim } = model.config;
   const longest = Math.max(0, ...requests.map((r) => r.promptTokens.length + r.maxNewTokens));
   const bytesPerRow = 2 * nLayers * nKvHeads * headDim * longest * Float32Array.BYTES_PER_ELEMENT;

@@ -169,11 +169,11 @@ function lastLogits(logits: HostTensor<Float32Array>): Float32Array[] {
   );
 }
 
-/** `onStep` hears of each decode run, with the number of rows that took a token in it. */
+/** `onStep` hears of each decode run: how many rows took a token in it, and how many rows it finished. */
 export async function generate(
   model: Model,
   requests: readonly GenerationRequest[],
-  onStep?: (tokens: number) => void,
+  onStep?: (tokens: number, finished: number) => void,
 ): Promise<GenerationOutput[]> {
   for (const r of requests) model.checkSequenceFits(r.promptTokens.length, r.maxNewTokens);
   const context = await forwardContext(model, requests);
@@ -224,7 +224,7 @@ export async function generate(
       next.forEach((token, row) => {
         if (active[row]) accept(row, token);
       });
-      onStep?.(stepping);
+      onStep?.(stepping, stepping - active.filter(Boolean).length);
       cache.update(
         result,
         run.positions.map((row) => row.map((p) => p >= 0)),
