@@ -276,9 +276,11 @@ class PlanChecker {
       case "measure": {
         this.overrides.read(step.prompt);
         this.checkMetric(step.metric, step.at ?? NOWHERE);
-        const prompt = this.prompts.get(step.prompt);
-        if (prompt && step.position) {
-          const rows = resolvePositionSpec(step.position, step.at ?? NOWHERE, prompt, step.prompt, "source");
+        // The position is read on the measured prompt and on those its metric compares against.
+        for (const name of [step.prompt, ...metricPromptNames(step.metric)]) {
+          const prompt = this.prompts.get(name);
+          if (!prompt || !step.position) continue;
+          const rows = resolvePositionSpec(step.position, step.at ?? NOWHERE, prompt, name, "source");
           if ("code" in rows) this.diagnostics.push(rows);
         }
         return;
@@ -414,4 +416,11 @@ export function metricTokens(metric: Metric): TokenRef[] {
     case "contains":
       return [];
   }
+}
+
+/** The prompts a metric compares against: kl's, and normalized's clean and corrupt. */
+export function metricPromptNames(metric: Metric): string[] {
+  if (metric.kind === "kl") return [metric.prompt];
+  if (metric.kind === "normalized") return [metric.clean, metric.corrupt];
+  return [];
 }

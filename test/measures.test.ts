@@ -192,6 +192,9 @@ describe("bad arguments", () => {
     expect(await at(`${header}measure m = contains("x") of p`)).toEqual(["PTCH3023 3:13"]);
     expect(await at(`${header}measure m = prob(#9999) of p`)).toEqual(["PTCH3118 3:18"]);
     expect(await at(`${header}generate 3 from p measure prob(" She") at step=3`)).toEqual(["PTCH3119 3:19"]);
+    // The position is read on the prompt compared against too.
+    const other = 'prompt q = "One day,"\n';
+    expect(await at(`${header}${other}measure m = kl(q) of p at pos="time"`)).toEqual(["PTCH3105 4:1"]);
   });
 
   it("a comment that starts with a number is still a comment", async () => {
