@@ -86,6 +86,12 @@ describe("ptch compile output", () => {
       "patch",
       `model "stories260K"\nprompt a = "Lily"\nprompt b = "Tom"\npatch resid[L=1, pos=-1] from a into b\ngenerate 5 from b\n`,
     );
+    await emit(
+      "measures",
+      `model "stories260K"\nprompt a = "Lily"\nprompt b = "Tom"\nsweep l in 0..2\npatch resid[L=l, pos=-1] from a into b\n` +
+        `measure d = normalized(logit_diff(" She", #346), clean=a, corrupt=b) of b\nmeasure t = topk(3) of b at pos=-1\n` +
+        `generate 5 from b measure p = prob(" She") at step=* measure contains("x")\n`,
+    );
     await run(process.execPath, [
       path.join(ROOT, "node_modules", "typescript", "bin", "tsc"),
       "-p",
