@@ -123,11 +123,13 @@ export class Blocks {
     const grouped = g.op("Transpose", [g.op("Reshape", [queries, g.int64([0, 0, nKvHeads, group, headDim])])], {
       perm: [0, 2, 3, 1, 4],
     });
-    const keysT = g.op("Unsqueeze", [g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }), g.int64([2])]);
-    const scores = g.op("Add", [
-      g.op("Mul", [g.op("MatMul", [grouped, keysT]), g.scalar(1 / Math.sqrt(headDim))]),
-      attentionBias,
-    ]);
+    // Queries times keys transposed, scaled, in one pass: FusedMatMul reads the keys as stored, with no copy of
+    // the whole cache transposed at every step.
+    const product = g.contribOp("FusedMatMul", [grouped, g.op("Unsqueeze", [keys, g.int64([2])])], {
+      transB: 1,
+      alpha: { float: 1 / Math.sqrt(headDim) },
+    });
+    const scores = g.op("Add", [product, attentionBias]);
     const mixed = g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), g.op("Unsqueeze", [values, g.int64([2])])]);
     // [B,Hkv,G,S,Dh] → [B,S,Hkv,G,Dh] → [B,S,H,Dh]
     return g.op("Reshape", [g.op("Transpose", [mixed], { perm: [0, 3, 1, 2, 4] }), g.int64([0, 0, nHeads, headDim])]);

@@ -82,6 +82,9 @@ export interface GraphSegment {
  * Accumulates a graph. Every method returns the names of the values it creates, so model code reads as
  * dataflow: `const y = g.op("MatMul", [x, w])`.
  */
+/** onnxruntime's contrib operators, which its CPU provider implements besides the standard ones. */
+const CONTRIB_DOMAIN = "com.microsoft";
+
 export class GraphBuilder {
   private readonly nodes: NodeRecord[] = [];
   private readonly initializers = new Map<string, ProtoWriter>();
@@ -169,6 +172,14 @@ export class GraphBuilder {
     return out!;
   }
 
+  /**
+   * Adds one node of onnxruntime's contrib operators (domain com.microsoft), which fuse what standard operators
+   * would do in several passes: `FusedMatMul` multiplies by a transposed matrix without copying it.
+   */
+  contribOp(opType: string, inputs: readonly string[], attrs: Record<string, AttributeValue> = {}): string {
+    return this.opMulti(opType, inputs, 1, attrs, undefined, CONTRIB_DOMAIN)[0]!;
+  }
+
   /** Adds one node with several outputs. */
   opMulti(
     opType: string,
@@ -176,12 +187,14 @@ export class GraphBuilder {
     outputCount: number,
     attrs: Record<string, AttributeValue> = {},
     outputNames?: readonly string[],
+    domain?: string,
   ): string[] {
     const outputs = outputNames ? [...outputNames] : Array.from({ length: outputCount }, () => this.fresh(opType));
     const node = new ProtoWriter();
     for (const i of inputs) node.string(1, i);
     for (const o of outputs) node.string(2, o);
     node.string(3, this.fresh(`node_${opType}`)).string(4, opType);
+    if (domain !== undefined) node.string(7, domain);
     for (const [name, value] of Object.entries(attrs)) node.message(5, attribute(name, value));
     this.nodes.push({ inputs, outputs, encoded: node });
     const outputType = resultType(opType, attrs, this.nonFloat.get(inputs[0] ?? ""));
@@ -250,9 +263,16 @@ export class GraphBuilder {
       for (const i of inputs) graph.message(11, i.info);
       for (const o of outputs) graph.message(12, o.info);
       const opset = new ProtoWriter().string(1, "").int(2, OPSET_VERSION);
+      const contribOpset = new ProtoWriter().string(1, CONTRIB_DOMAIN).int(2, 1);
       const cut = this.cuts[s];
       return {
-        bytes: new ProtoWriter().int(1, IR_VERSION).message(8, opset).string(2, "ptch").message(7, graph).finish(),
+        bytes: new ProtoWriter()
+          .int(1, IR_VERSION)
+          .message(8, opset)
+          .message(8, contribOpset)
+          .string(2, "ptch")
+          .message(7, graph)
+          .finish(),
         inputs: inputs.map((p) => p.name),
         outputs: outputs.map((p) => p.name),
         ...(cut ? { cut: { value: cut.value, replacement: cut.replacement } } : {}),
