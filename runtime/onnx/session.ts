@@ -1,6 +1,7 @@
 // The only module that imports onnxruntime: everything else speaks in HostTensors, so the execution
 // backend can change (GPU providers, WebAssembly) without touching model or generation code.
 
+import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
@@ -39,6 +40,9 @@ export class GraphSession {
     try {
       const session = await ort.InferenceSession.create(file, {
         graphOptimizationLevel: "all",
+        // One thread per core for the operators, run one at a time: a decode step is a chain of small operators.
+        intraOpNumThreads: availableParallelism(),
+        executionMode: "sequential",
         executionProviders: ["cpu"],
         // Prepacking would copy every matrix into onnxruntime's own memory; unpacked, the weights stay mapped
         // from the file, held once, and decoding (one row at a time) runs as fast.
