@@ -7,7 +7,7 @@
 // `npm run bench` runs it; `node dist/bench/peers.js --quick` runs the bundled model alone (the CI smoke test).
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -29,8 +29,12 @@ add 0.1 * resid[L=1, pos=-1] of other to resid[L=2, pos=new] in p
 zero mlp_out[L=1, pos=new] in p
 `;
 
+/** The .ptch source of a benchmark case: the model, the prompt, and `body`. */
+const sourceOf = (modelPath: string, body: string) =>
+  `model ${JSON.stringify(modelPath)}\nprompt p = "${PROMPT}"\n${body}\n`;
+
 function planOf(modelPath: string, body: string): Plan {
-  const { plan, diagnostics } = compile(`model ${JSON.stringify(modelPath)}\nprompt p = "${PROMPT}"\n${body}`);
+  const { plan, diagnostics } = compile(sourceOf(modelPath, body));
   if (!plan) throw new Error(diagnostics.map((d) => d.message).join("\n"));
   return plan;
 }
@@ -67,11 +71,7 @@ async function benchModel(name: string, modelPath: string, dir: string) {
   const peer = JSON.parse(peerProcess.stdout) as PeerRun;
 
   const ptchFile = path.join(dir, `${name}.ptch`);
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(
-    ptchFile,
-    `model ${JSON.stringify(modelPath)}\nprompt p = "${PROMPT}"\n${INTERVENTIONS}generate ${TOKENS} from p\n`,
-  );
+  writeFileSync(ptchFile, sourceOf(modelPath, `${INTERVENTIONS}generate ${TOKENS} from p`));
   const ptchProcess = wallMs(process.execPath, [path.join(root, "dist", "bin", "ptch.js"), "run", ptchFile, "--quiet"]);
 
   const perToken = (at: number) => mean(growth.stepMs.slice(at - 4, at + 4));

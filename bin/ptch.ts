@@ -10,6 +10,7 @@ import { hasErrors } from "../foundation/diagnostics.js";
 import cliProgress from "cli-progress";
 import { describeFileError, joinWords } from "../foundation/text.js";
 import { resultAsText } from "./run-text.js";
+import { measuresOf } from "../compiler/measures.js";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
@@ -215,9 +216,7 @@ async function runCommand(args: string[]): Promise<number> {
 
 /** The measures a plan names, as --report-measure may pick them. */
 function checkReportMeasure(plan: Plan, name: string): void {
-  const names = plan.steps.flatMap((step) =>
-    step.kind === "measure" ? [step.name] : step.kind === "generate" ? (step.measures ?? []).map((m) => m.name) : [],
-  );
+  const names = measuresOf(plan.steps).map((measure) => measure.name);
   if (names.includes(name)) return;
   const known =
     names.length === 0 ? "this file has no measures" : `the measures are ${joinWords(names.map((n) => `'${n}'`))}`;

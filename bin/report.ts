@@ -4,7 +4,8 @@
 
 import type { MeasureResult, ParamValue, Plan, RunResult } from "../compiler/plan-ir.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
-import { formatMeasureValue, runHeading } from "./run-text.js";
+import { describeBindings } from "../foundation/text.js";
+import { formatMeasureValue, measureGrid, runHeading } from "./run-text.js";
 
 export interface ReportInput {
   source: { name: string; text: string };
@@ -67,12 +68,7 @@ export function heatmapSvg(
   variables: string[],
   pieces?: Map<string, string[]>,
 ): string {
-  const [rowVar, colVar] = variables as [string, string?];
-  const distinct = (v: string) => [...new Set(measures.map((m) => m.bindings[v]!))];
-  const rows = distinct(rowVar);
-  const cols: (ParamValue | undefined)[] = colVar === undefined ? [undefined] : distinct(colVar);
-  const values = measures.map((m) => m.value as number).filter(Number.isFinite);
-  const [low, high] = [Math.min(...values), Math.max(...values)];
+  const { rowVar, colVar, rows, cols, at, low, high, scale } = measureGrid(measures, variables);
   const label = (variable: string | undefined, value: ParamValue | undefined) => {
     if (variable === undefined || value === undefined) return "";
     const piece = pieces?.get(variable)?.at(value as number);
@@ -93,14 +89,11 @@ export function heatmapSvg(
       `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${escapeHtml(label(rowVar, r))}</text>`,
     );
     cols.forEach((c, j) => {
-      const m = measures.find((x) => x.bindings[rowVar] === r && (colVar === undefined || x.bindings[colVar] === c));
+      const m = at(r, c);
       if (!m) return;
       const v = m.value as number;
-      const t = high === low ? 0.5 : (v - low) / (high - low);
-      const fill = Number.isFinite(v) ? colour(t) : "#ccc";
-      const where = [`${rowVar} = ${JSON.stringify(r)}`, ...(colVar ? [`${colVar} = ${JSON.stringify(c)}`] : [])].join(
-        ", ",
-      );
+      const fill = Number.isFinite(v) ? colour(scale(v)) : "#ccc";
+      const where = describeBindings([[rowVar, r], ...(colVar ? [[colVar, c!] as const] : [])]);
       parts.push(
         `<rect class="cell" x="${left + j * cell}" y="${top + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${escapeHtml(`${where}: ${formatMeasureValue(v)}`)}</title></rect>`,
       );

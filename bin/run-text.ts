@@ -132,41 +132,68 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
-/** A background colour for `value` between `low` (blue) and `high` (red), as a 256-colour ANSI escape. */
-function shade(value: number, low: number, high: number): string {
+/** A background colour for t in [0, 1], from blue to red, as a 256-colour ANSI escape. */
+function shade(t: number): string {
   const ramp = [21, 27, 33, 39, 45, 231, 214, 208, 202, 196];
-  const t = high === low ? 0.5 : (value - low) / (high - low);
   const colour = ramp[Math.min(ramp.length - 1, Math.max(0, Math.floor(t * ramp.length)))]!;
   return `\x1b[48;5;${colour}m\x1b[30m`;
 }
 
-/** A measure over one or two sweep variables as a grid: rows the first variable, columns the second. */
-function grid(name: string, measures: MeasureResult[], variables: string[], color: boolean): string {
+/** One measure over one or two sweep variables, laid out for a grid (text) or a heatmap (the report). */
+export interface MeasureGrid {
+  rowVar: string;
+  colVar: string | undefined;
+  /** The first variable's values, down. */
+  rows: ParamValue[];
+  /** The second variable's values, across; one undefined column for a single variable. */
+  cols: (ParamValue | undefined)[];
+  /** The measure at a point. */
+  at: (row: ParamValue, col: ParamValue | undefined) => MeasureResult | undefined;
+  /** The smallest and largest finite values. */
+  low: number;
+  high: number;
+  /** Where a value lies between them, from 0 to 1. */
+  scale: (value: number) => number;
+}
+
+export function measureGrid(measures: readonly MeasureResult[], variables: readonly string[]): MeasureGrid {
   const [rowVar, colVar] = variables as [string, string?];
-  const keys = (v: string) => [...new Set(measures.map((m) => m.bindings[v]!))];
-  const rowKeys = keys(rowVar);
-  const colKeys = colVar === undefined ? [undefined] : keys(colVar);
-  const at = (r: ParamValue, c: ParamValue | undefined) =>
-    measures.find((m) => m.bindings[rowVar] === r && (colVar === undefined || m.bindings[colVar] === c));
+  const distinct = (v: string) => [...new Set(measures.map((m) => m.bindings[v]!))];
   const numbers = measures.map((m) => m.value as number).filter(Number.isFinite);
   const [low, high] = [Math.min(...numbers), Math.max(...numbers)];
+  return {
+    rowVar,
+    colVar,
+    rows: distinct(rowVar),
+    cols: colVar === undefined ? [undefined] : distinct(colVar),
+    at: (row, col) =>
+      measures.find((m) => m.bindings[rowVar] === row && (colVar === undefined || m.bindings[colVar] === col)),
+    low,
+    high,
+    scale: (value) => (high === low ? 0.5 : (value - low) / (high - low)),
+  };
+}
+
+/** A measure over one or two sweep variables as a grid: rows the first variable, columns the second. */
+function grid(name: string, measures: MeasureResult[], variables: string[], color: boolean): string {
+  const { rowVar, colVar, rows, cols, at, scale } = measureGrid(measures, variables);
   const cell = (r: ParamValue, c: ParamValue | undefined) => {
     const value = at(r, c)?.value;
     return value === undefined ? "" : formatMeasureValue(value);
   };
   const width = Math.max(
-    ...rowKeys.flatMap((r) => colKeys.map((c) => cell(r, c).length)),
-    ...colKeys.map((c) => String(c ?? name).length),
+    ...rows.flatMap((r) => cols.map((c) => cell(r, c).length)),
+    ...cols.map((c) => String(c ?? name).length),
   );
-  const rowWidth = Math.max(rowVar.length, ...rowKeys.map((r) => String(r).length));
+  const rowWidth = Math.max(rowVar.length, ...rows.map((r) => String(r).length));
   const head = `${name}: ${rowVar} down${colVar === undefined ? "" : `, ${colVar} across`}\n`;
-  const header = `${"".padEnd(rowWidth)}  ${colKeys.map((c) => String(c ?? name).padStart(width)).join(" ")}\n`;
-  const lines = rowKeys.map((r) => {
-    const cells = colKeys.map((c) => {
+  const header = `${"".padEnd(rowWidth)}  ${cols.map((c) => String(c ?? name).padStart(width)).join(" ")}\n`;
+  const lines = rows.map((r) => {
+    const cells = cols.map((c) => {
       const text = cell(r, c).padStart(width);
       const value = at(r, c)?.value;
       return color && typeof value === "number" && Number.isFinite(value)
-        ? `${shade(value, low, high)}${text}\x1b[0m`
+        ? `${shade(scale(value))}${text}\x1b[0m`
         : text;
     });
     return `${String(r).padEnd(rowWidth)}  ${cells.join(" ")}\n`;

@@ -258,15 +258,16 @@ function checkInterventionsAreRead(statements: Statement[], declared: ReadonlySe
   const readLater = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const statement of [...statements].reverse()) {
+    const inPrompt = ({ prompt }: { prompt: Identifier }) => ({ prompt: prompt.name, range: prompt.range });
     const written = onStatement<{ prompt: string; range: SourceRange } | undefined>(
       statement,
       {
         patch: (s) => ({ prompt: s.target.prompt.name, range: s.target.range }),
-        add: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
-        set: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
-        scale: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
-        zero: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
-        mean: (s) => ({ prompt: s.prompt.name, range: s.prompt.range }),
+        add: inPrompt,
+        set: inPrompt,
+        scale: inPrompt,
+        zero: inPrompt,
+        mean: inPrompt,
       },
       () => undefined,
     );

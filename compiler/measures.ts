@@ -5,7 +5,7 @@ import { createDiagnostic, type Diagnostic } from "../foundation/diagnostics.js"
 import type { GenerateMeasure, MeasureStatement, MetricArgument, MetricCall } from "../grammar/ast.js";
 import { didYouMeanOneOf } from "./edit-distance.js";
 import { checkNumber, type NumberRule } from "./numbers.js";
-import type { Metric, PositionSpec, TokenRef } from "./plan-ir.js";
+import type { Metric, PlanStep, PositionSpec, TokenRef } from "./plan-ir.js";
 
 /** Where a metric is read: a prompt's distribution (a `measure` statement), or a generation's. */
 type Place = "prompt" | "generation";
@@ -207,4 +207,12 @@ export function checkGenerationMeasure(measure: GenerateMeasure): Diagnostic[] {
   const step = measureStep(measure);
   const problems = asDiagnostics(planMetric(measure.metric, "generation"));
   return [...problems, ...(typeof step === "object" ? [step] : [])];
+}
+
+/** Every measure of plan steps, by name and metric: those of measure statements and those of generations. */
+export function measuresOf<N, S>(steps: readonly PlanStep<N, S>[]): { name: string; metric: Metric<N> }[] {
+  return steps.flatMap((step): { name: string; metric: Metric<N> }[] => {
+    if (step.kind === "measure") return [step];
+    return step.kind === "generate" ? (step.measures ?? []) : [];
+  });
 }

@@ -13,7 +13,7 @@ import {
 } from "../compiler/plan-ir.js";
 import { type Diagnostic } from "../foundation/diagnostics.js";
 import { PlanRejectedError } from "./errors.js";
-import { Experiment, sitesOfPlans } from "./experiment.js";
+import { Experiment, ranGenerations, sitesOfPlans } from "./experiment.js";
 import { Model } from "./model.js";
 import { modelOverride } from "./model-files.js";
 import { checkSweepOnModel } from "../compiler/model-check.js";
@@ -91,12 +91,7 @@ export async function runPlanOnModel(
     generations.map((g) => g.request),
     onProgress,
   );
-  const ran = new Map(
-    generations.map((g, i) => [
-      g,
-      { output: outputs[i]!, text: model.tokenizer.decodeContinuation(g.request.promptTokens, outputs[i]!.tokens) },
-    ]),
-  );
+  const ran = ranGenerations(model, generations, outputs);
   const results: GenerationResult[] = [];
   const measures: MeasureResult[] = [];
   for (const [point, experiment] of experiments.entries()) {

@@ -55,14 +55,29 @@ export interface PreparedGeneration {
   measures: (output: GenerationOutput, text: string) => MeasureResult[];
 }
 
+/** Generations that have run: each one's output and the text it decodes to. */
+export type RanGenerations = ReadonlyMap<PreparedGeneration, { output: GenerationOutput; text: string }>;
+
+/** Pairs generations with their outputs (in the same order), decoding each output's text once. */
+export function ranGenerations(
+  model: Model,
+  generations: readonly PreparedGeneration[],
+  outputs: readonly GenerationOutput[],
+): RanGenerations {
+  return new Map(
+    generations.map((g, i) => [
+      g,
+      { output: outputs[i]!, text: model.tokenizer.decodeContinuation(g.request.promptTokens, outputs[i]!.tokens) },
+    ]),
+  );
+}
+
 /** What preparing an experiment gives: its generations to run, its captures, and its measures in statement order. */
 export interface PreparedExperiment {
   generations: PreparedGeneration[];
   captures: CaptureResult[];
   /** Each step's measures, in statement order; a generation's come after it has run. */
-  measures: (
-    ran: ReadonlyMap<PreparedGeneration, { output: GenerationOutput; text: string }>,
-  ) => Promise<MeasureResult[]>;
+  measures: (ran: RanGenerations) => Promise<MeasureResult[]>;
 }
 
 export interface ExperimentOutput {
@@ -170,12 +185,7 @@ export class Experiment {
       piece: (id) => this.model.tokenizer.piece(id),
     };
     if (metric.kind === "kl") {
-      const table = this.tableFor(metric.prompt);
-      context.reference = await this.distribution(
-        metric.prompt,
-        table.isEmpty ? undefined : table,
-        position(metric.prompt),
-      );
+      context.reference = await this.distribution(metric.prompt, this.tableFor(metric.prompt), position(metric.prompt));
     }
     if (metric.kind === "normalized") {
       const [clean, corrupt] = await Promise.all([
@@ -250,10 +260,12 @@ export class Experiment {
     return [selection.head * headDim, (selection.head + 1) * headDim];
   }
 
-  /** The table of the interventions written on `prompt` so far. */
-  private tableFor(prompt: string): InterventionTable {
+  /** The table of the interventions written on `prompt` so far, or undefined when none is. */
+  private tableFor(prompt: string): InterventionTable | undefined {
+    const writes = this.interventions.get(prompt)!;
+    if (writes.length === 0) return undefined;
     const table = new InterventionTable(this.prompts.get(prompt)!.tokens.length);
-    for (const write of this.interventions.get(prompt)!) write(table);
+    for (const write of writes) write(table);
     return table;
   }
 
@@ -269,8 +281,7 @@ export class Experiment {
     positions: readonly number[],
   ): Promise<Float32Array[]> {
     const site = activationSite(selection);
-    const table = this.tableFor(prompt);
-    const runs = await this.runs.activations(this.prompts.get(prompt)!.tokens, table.isEmpty ? undefined : table);
+    const runs = await this.runs.activations(this.prompts.get(prompt)!.tokens, this.tableFor(prompt));
     const activations = runs.get(siteId(site))!;
     const width = this.siteWidth(site);
     const [from, to] = this.slice(selection);
@@ -331,9 +342,7 @@ export class Experiment {
     step: PlanStep,
     pending: PreparedGeneration[],
     captures: CaptureResult[],
-    measured: ((
-      ran: ReadonlyMap<PreparedGeneration, { output: GenerationOutput; text: string }>,
-    ) => Promise<MeasureResult[]>)[],
+    measured: ((ran: RanGenerations) => Promise<MeasureResult[]>)[],
   ) {
     const ZERO: Value = { kind: "scalar", value: 0 };
     const ONE: Value = { kind: "scalar", value: 1 };
@@ -390,7 +399,7 @@ export class Experiment {
             maxNewTokens: step.maxNewTokens,
             sampling: step.sampling,
             ...(step.stop === undefined ? {} : { stopText: step.stop }),
-            ...(table.isEmpty ? {} : { interventions: table }),
+            ...(table ? { interventions: table } : {}),
             ...(onLogits ? { onLogits } : {}),
           },
           measures: results,
@@ -405,10 +414,9 @@ export class Experiment {
       case "measure": {
         // Asked for now, as the prompts stand at this statement; the runs batch with the other points' and are
         // awaited only when the results are gathered, so the steps after this one go on meanwhile.
-        const table = this.tableFor(step.prompt);
         const position = (prompt: string) => this.measurePosition(step, prompt);
         const value = Promise.all([
-          this.distribution(step.prompt, table.isEmpty ? undefined : table, position(step.prompt)),
+          this.distribution(step.prompt, this.tableFor(step.prompt), position(step.prompt)),
           this.metricContext(step.metric, position),
         ]).then(([dist, context]) => metricValue(step.metric, dist, context));
         value.catch(() => undefined);
@@ -468,15 +476,7 @@ export class Experiment {
             this.model,
             generations.map((g) => g.request),
           );
-    const ran = new Map(
-      generations.map((g, i) => [
-        g,
-        {
-          output: outputs[i]!,
-          text: this.model.tokenizer.decodeContinuation(g.request.promptTokens, outputs[i]!.tokens),
-        },
-      ]),
-    );
+    const ran = ranGenerations(this.model, generations, outputs);
     return {
       generations: generations.map((g, i) => ({
         step: g.step,

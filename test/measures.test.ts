@@ -25,6 +25,14 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
+/** A row of reference logits over the tokenizer's vocabulary, with its log-softmax, in float64. */
+function distributionOf(row: Float64Array) {
+  const logits = row.subarray(0, model.tokenizer.vocabSize);
+  const max = Math.max(...logits);
+  const logSum = max + Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
+  return { logits, logprobs: logits.map((x) => x - logSum) };
+}
+
 /** The reference's next-token log-probabilities and logits at the last position, in float64. */
 function referenceDistribution(text: string, patchFrom?: string, layer = 3) {
   const tokens = model.tokenizer.encode(text);
@@ -39,10 +47,7 @@ function referenceDistribution(text: string, patchFrom?: string, layer = 3) {
   const rows = referenceLogits(llama, tokens, (site, position, x) => {
     if (patched && site.site === "resid" && site.layer === layer && position === tokens.length - 1) x.set(patched);
   });
-  const logits = rows[tokens.length - 1]!.subarray(0, model.tokenizer.vocabSize);
-  const max = Math.max(...logits);
-  const logSum = max + Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
-  return { logits, logprobs: logits.map((x) => x - logSum) };
+  return distributionOf(rows[tokens.length - 1]!);
 }
 
 const valueOf = (measures: MeasureResult[] | undefined, name: string): MeasureValue =>
@@ -103,10 +108,8 @@ measure earlier = prob(" She") of corrupt at pos=-2
   it("a patch at the last position leaves an earlier position's distribution as it was", () => {
     const tokens = model.tokenizer.encode(CORRUPT);
     const rows = referenceLogits(llama, tokens);
-    const logits = rows[tokens.length - 2]!.subarray(0, model.tokenizer.vocabSize);
-    const max = Math.max(...logits);
-    const logSum = max + Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
-    expect(valueOf(measures, "earlier")).toBeCloseTo(Math.exp(logits[SHE]! - logSum), 4);
+    const { logprobs } = distributionOf(rows[tokens.length - 2]!);
+    expect(valueOf(measures, "earlier")).toBeCloseTo(Math.exp(logprobs[SHE]!), 4);
   });
 
   it("are reported with their prompt, metric as written and bindings, in statement order", () => {
@@ -133,10 +136,8 @@ generate 12 from story measure p0 = prob(" was") at step=0 measure steps = logpr
     const sequence = [...runs[0]!.promptTokens, ...runs[0]!.tokens];
     const reference = referenceLogits(llama, sequence);
     steps.forEach((value, step) => {
-      const logits = reference[runs[0]!.promptTokens.length - 1 + step]!.subarray(0, model.tokenizer.vocabSize);
-      const max = Math.max(...logits);
-      const logSum = max + Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
-      expect(value).toBeCloseTo(logits[tokensInContext(model.tokenizer, " was")[0]!]! - logSum, 4);
+      const { logprobs } = distributionOf(reference[runs[0]!.promptTokens.length - 1 + step]!);
+      expect(value).toBeCloseTo(logprobs[tokensInContext(model.tokenizer, " was")[0]!]!, 4);
     });
     expect(valueOf(measures, 'contains(" was")')).toBe(runs[0]!.text.includes(" was"));
     expect(valueOf(measures, 'contains("zebra")')).toBe(false);

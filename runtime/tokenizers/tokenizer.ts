@@ -2,7 +2,8 @@
 // tokenizer.json): ids with the character span of each, and text back from ids.
 
 import { metricTokens, type TokenizedTexts } from "../../compiler/model-check.js";
-import type { BoundPlan, Metric } from "../../compiler/plan-ir.js";
+import { measuresOf } from "../../compiler/measures.js";
+import type { BoundPlan } from "../../compiler/plan-ir.js";
 import type { TokenizedPrompt } from "../../compiler/resolve.js";
 
 /** A half-open range [start, end) of UTF-16 offsets into the encoded text, as `text.slice` takes them. */
@@ -69,15 +70,7 @@ export function tokensInContext(tokenizer: Tokenizer, text: string): number[] {
 
 /** The tokens of every token text the plans' metrics name, with their pieces, for the checks and the run. */
 export function tokenizeMetricTexts(tokenizer: Tokenizer, plans: readonly BoundPlan[]): TokenizedTexts {
-  const metrics = plans.flatMap((plan) =>
-    plan.steps.flatMap((step): Metric[] =>
-      step.kind === "measure"
-        ? [step.metric]
-        : step.kind === "generate"
-          ? (step.measures ?? []).map((m) => m.metric)
-          : [],
-    ),
-  );
+  const metrics = plans.flatMap((plan) => measuresOf(plan.steps).map((measure) => measure.metric));
   const texts = new Set(metrics.flatMap(metricTokens).flatMap((token) => ("text" in token ? [token.text] : [])));
   return new Map(
     [...texts].map((text) => {
