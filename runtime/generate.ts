@@ -123,7 +123,7 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
         run.positions.map((row) => row.map((p) => p >= 0)),
         MASKED_BIAS,
       ),
-      ...cache.feeds(),
+      ...cache.feeds(steps),
       ...slotFeeds(
         context.slotSites,
         context.rows.map((r) => r.interventions),
@@ -131,6 +131,7 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
       ),
     },
     hookHandler(context, run.positions),
+    cache.presentOutputs(),
   );
 }
 
@@ -149,9 +150,10 @@ export async function forwardFull(
     sequences.map((_, i) => rows[i] ?? {}),
     captures,
   );
-  const cache = new KvCache(model.config, sequences.length);
+  const run = leftPaddedPrefill(sequences, model.tokenizer.eosId);
+  const cache = new KvCache(model.config, sequences.length, run.tokens[0]!.length);
   try {
-    return await forward(context, cache, leftPaddedPrefill(sequences, model.tokenizer.eosId));
+    return await forward(context, cache, run);
   } finally {
     cache.dispose();
   }
@@ -178,10 +180,19 @@ export async function generate(
   for (const r of requests) model.checkSequenceFits(r.promptTokens.length, r.maxNewTokens);
   const context = await forwardContext(model, requests);
   const samplers = requests.map((r) => new TokenSampler(r.sampling ?? { kind: "greedy" }));
-  const cache = new KvCache(model.config, requests.length);
+  const eos = model.tokenizer.eosId;
+  let run = leftPaddedPrefill(
+    requests.map((r) => r.promptTokens),
+    eos,
+  );
+  // Every row runs as many steps as the longest asks for (finished rows step on as padding).
+  const cache = new KvCache(
+    model.config,
+    requests.length,
+    run.tokens[0]!.length + Math.max(...requests.map((r) => r.maxNewTokens)),
+  );
   const outputs: GenerationOutput[] = requests.map(() => ({ tokens: [], stopReason: "limit" }));
   const active = requests.map((r) => r.maxNewTokens > 0);
-  const eos = model.tokenizer.eosId;
   // Stop texts are matched in the text as printed; the prompt's share of it is decoded once, not every step.
   const promptTexts = requests.map((r) => (r.stopText === undefined ? "" : model.tokenizer.decode(r.promptTokens)));
 
@@ -206,10 +217,6 @@ export async function generate(
   };
 
   try {
-    let run = leftPaddedPrefill(
-      requests.map((r) => r.promptTokens),
-      eos,
-    );
     while (active.some(Boolean)) {
       const result = await forward(context, cache, run);
       // Embedding rows past the tokenizer's vocabulary (padding to a round size, as Pythia and Qwen2 have) are no
@@ -225,10 +232,7 @@ export async function generate(
         if (active[row]) accept(row, token);
       });
       onStep?.(stepping, stepping - active.filter(Boolean).length);
-      cache.update(
-        result,
-        run.positions.map((row) => row.map((p) => p >= 0)),
-      );
+      cache.update(run.positions.map((row) => row.map((p) => p >= 0)));
       // A finished row steps on as padding, so that no intervention or hook acts on it again.
       run = {
         tokens: next.map((t) => [t]),

@@ -1,23 +1,33 @@
 // The key/value cache of one batch: each layer's keys and values for every position run so far, plus which
 // of those positions are real tokens (left padding is cached too, but never attended to).
+//
+// Each layer's buffer is allocated once, at the capacity the whole generation needs. A run reads it as its past
+// and writes the new positions into the same memory as its present (see GroupQueryAttention in blocks.ts), so
+// the cache never moves between steps.
 
 import { floatTensor, type HostTensor } from "./onnx/session.js";
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./graph/transformer.js";
 import type { ModelConfig } from "./architectures/config.js";
+import { GenerationError } from "./errors.js";
 
 export class KvCache {
-  private keys: Float32Array[];
-  private values: Float32Array[];
+  private buffers: { key: HostTensor<Float32Array>; value: HostTensor<Float32Array> }[];
   /** validity[row][t]: whether cached position t of that row is a real token. */
   private readonly validity: boolean[][];
   private disposed = false;
 
+  /** `capacity`: the most positions (padding included) that the cache will ever hold. */
   constructor(
-    private readonly config: ModelConfig,
+    config: ModelConfig,
     readonly batchSize: number,
+    readonly capacity: number,
   ) {
-    this.keys = Array.from({ length: config.nLayers }, () => new Float32Array(0));
-    this.values = Array.from({ length: config.nLayers }, () => new Float32Array(0));
+    const dims = [batchSize, config.nKvHeads, capacity, config.headDim];
+    const size = batchSize * config.nKvHeads * capacity * config.headDim;
+    this.buffers = Array.from({ length: config.nLayers }, () => ({
+      key: floatTensor(new Float32Array(size), dims),
+      value: floatTensor(new Float32Array(size), dims),
+    }));
     this.validity = Array.from({ length: batchSize }, () => []);
   }
 
@@ -31,20 +41,35 @@ export class KvCache {
     return this.validity[row]!.filter(Boolean).length;
   }
 
-  /** The past_key / past_value feeds for the next run. */
-  feeds(): Record<string, HostTensor> {
+  /** The past_key / past_value feeds for a run of `steps` new positions. */
+  feeds(steps: number): Record<string, HostTensor> {
     this.assertLive();
-    const dims = [this.batchSize, this.config.nKvHeads, this.length, this.config.headDim];
-    const feeds: Record<string, HostTensor> = {};
-    for (let l = 0; l < this.config.nLayers; l++) {
-      feeds[pastKeyName(l)] = floatTensor(this.keys[l]!, dims);
-      feeds[pastValueName(l)] = floatTensor(this.values[l]!, dims);
+    if (this.length + steps > this.capacity) {
+      throw new GenerationError(
+        `the key/value cache holds ${this.capacity} positions; a run of ${steps} after ${this.length} would overflow it`,
+      );
     }
+    const feeds: Record<string, HostTensor> = {};
+    this.buffers.forEach(({ key, value }, l) => {
+      feeds[pastKeyName(l)] = key;
+      feeds[pastValueName(l)] = value;
+    });
     return feeds;
   }
 
+  /** The outputs a run writes into the cache's own buffers: its present keys and values. */
+  presentOutputs(): Record<string, HostTensor<Float32Array>> {
+    this.assertLive();
+    const outputs: Record<string, HostTensor<Float32Array>> = {};
+    this.buffers.forEach(({ key, value }, l) => {
+      outputs[presentKeyName(l)] = key;
+      outputs[presentValueName(l)] = value;
+    });
+    return outputs;
+  }
+
   /**
-   * Additive attention bias [B,1,1,S,T] for a run over `newValidity` (per row, whether each new position is
+   * Additive attention bias [B,1,S,T] for a run over `newValidity` (per row, whether each new position is
    * a real token): a query sees the real tokens at or before its own position.
    */
   attentionBias(newValidity: readonly (readonly boolean[])[], maskedBias: number): HostTensor<Float32Array> {
@@ -59,22 +84,17 @@ export class KvCache {
         for (let t = 0; t < total; t++) bias[rowStart + t] = valid[t] && t <= past + s ? 0 : maskedBias;
       }
     }
-    return floatTensor(bias, [this.batchSize, 1, 1, steps, total]);
+    return floatTensor(bias, [this.batchSize, 1, steps, total]);
   }
 
-  /** Takes the run's present keys and values as the new cache. */
-  update(outputs: Record<string, HostTensor<Float32Array>>, newValidity: readonly (readonly boolean[])[]): void {
+  /** Records the positions a run wrote into the buffers. */
+  update(newValidity: readonly (readonly boolean[])[]): void {
     this.assertLive();
-    for (let l = 0; l < this.config.nLayers; l++) {
-      this.keys[l] = outputs[presentKeyName(l)]!.data;
-      this.values[l] = outputs[presentValueName(l)]!.data;
-    }
     newValidity.forEach((row, b) => this.validity[b]!.push(...row));
   }
 
   dispose(): void {
-    this.keys = [];
-    this.values = [];
+    this.buffers = [];
     this.disposed = true;
   }
 

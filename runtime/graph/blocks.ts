@@ -2,11 +2,12 @@
 // layers, norms, rotary embeddings, attention with a KV cache, and MLPs, each a few ONNX operators.
 
 import type { Activation, Linear, ModelConfig, Norm } from "../architectures/config.js";
-import { ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
+import { CONTRIB_DOMAIN, ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
 
 export class Blocks {
   /** [batch, seq] of the running graph, for shapes that keep them. */
   private readonly batchSeq: string;
+  private lengths: [string, string] | undefined;
 
   constructor(
     readonly g: GraphBuilder,
@@ -112,26 +113,60 @@ export class Blocks {
   }
 
   /**
-   * Causal attention of queries [B,S,H,Dh] over cached and new keys/values [B,Hkv,T,Dh]: head h reads key/value
-   * head floor(h / G), as grouped-query attention does, without copying keys per group. Returns z [B,S,H,Dh].
+   * Causal attention of queries [B,S,H,Dh] over the cache and the new keys/values [B,S,Hkv,Dh], as onnxruntime's
+   * GroupQueryAttention computes it: head h reads key/value head floor(h / G), without copying keys per group.
+   * The cache (past, [B,Hkv,capacity,Dh]) and the present are one buffer, sized for the whole generation: the
+   * operator writes the new keys and values into it in place, so no step copies the cache (a Concat of past and
+   * new would copy all of it at every token). The bias [B,1,S,T] masks left padding; T = cached + S.
+   * Returns z [B,S,H,Dh] and the present keys/values.
    */
-  attention(queries: string, keys: string, values: string, attentionBias: string): string {
+  attention(
+    queries: string,
+    keys: string,
+    values: string,
+    cache: { pastKey: string; pastValue: string; attentionBias: string },
+  ): { z: string; presentKey: string; presentValue: string } {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
-    const group = nHeads / nKvHeads;
-    // [B,S,H,Dh] → [B,S,Hkv,G,Dh] → [B,Hkv,G,S,Dh]
-    const grouped = g.op("Transpose", [g.op("Reshape", [queries, g.int64([0, 0, nKvHeads, group, headDim])])], {
-      perm: [0, 2, 3, 1, 4],
-    });
-    // Queries times keys transposed, scaled, in one pass: FusedMatMul reads the keys as stored, with no copy of
-    // the whole cache transposed at every step.
-    const product = g.contribOp("FusedMatMul", [grouped, g.op("Unsqueeze", [keys, g.int64([2])])], {
-      transB: 1,
-      alpha: { float: 1 / Math.sqrt(headDim) },
-    });
-    const scores = g.op("Add", [product, attentionBias]);
-    const mixed = g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), g.op("Unsqueeze", [values, g.int64([2])])]);
-    // [B,Hkv,G,S,Dh] → [B,S,Hkv,G,Dh] → [B,S,H,Dh]
-    return g.op("Reshape", [g.op("Transpose", [mixed], { perm: [0, 3, 1, 2, 4] }), g.int64([0, 0, nHeads, headDim])]);
+    const flat = (x: string, count: number) => g.op("Reshape", [x, g.int64([0, 0, count * headDim])]);
+    const [total, lastIndex] = this.cacheLengths(cache.attentionBias);
+    const [z, presentKey, presentValue] = g.opMulti(
+      "GroupQueryAttention",
+      [
+        flat(queries, nHeads),
+        flat(keys, nKvHeads),
+        flat(values, nKvHeads),
+        cache.pastKey,
+        cache.pastValue,
+        lastIndex,
+        total,
+        // No rotary inside the operator (keys arrive rotated, so that the k site sees them as HF does), no
+        // position ids; then the bias.
+        "",
+        "",
+        "",
+        cache.attentionBias,
+      ],
+      3,
+      { num_heads: nHeads, kv_num_heads: nKvHeads, scale: { float: 1 / Math.sqrt(headDim) } },
+      undefined,
+      CONTRIB_DOMAIN,
+    );
+    return { z: this.heads(z!, nHeads), presentKey: presentKey!, presentValue: presentValue! };
+  }
+
+  /**
+   * GroupQueryAttention's lengths, from the bias's shape: the total sequence length T (an int32 scalar), and per
+   * row the index of its last position, T - 1 (left padding gives every row the same length). Made once.
+   */
+  private cacheLengths(attentionBias: string): [string, string] {
+    if (this.lengths) return this.lengths;
+    const { g } = this;
+    const shape = g.op("Shape", [attentionBias]);
+    const total = g.op("Gather", [shape, g.int64([3])], { axis: 0 });
+    const perRow = g.op("Expand", [g.op("Sub", [total, g.int64([1])]), g.op("Gather", [shape, g.int64([0])])]);
+    const int32 = (x: string) => g.op("Cast", [x], { to: ElemType.Int32 });
+    this.lengths = [int32(g.op("Squeeze", [total, g.int64([0])])), int32(perRow)];
+    return this.lengths;
   }
 }

@@ -1,10 +1,12 @@
 // Builds the ONNX graph of a decoder-only transformer from its config and weights: one graph serves prefill and
 // decode steps, for every supported architecture; the config's flags choose the blocks.
 //
-// Inputs:  input_ids [B,S] int64, position_ids [B,S] int64, attention_bias [B,1,1,S,T] float
-//          (0 where a query may attend to a key, a large negative number elsewhere; T = past + S),
-//          past_key.L / past_value.L [B,Hkv,P,Dh], and for every slotted site slot_a.SITE / slot_b.SITE.
-// Outputs: logits [B,S,V], present_key.L / present_value.L [B,Hkv,T,Dh], and capture.SITE per captured site.
+// Inputs:  input_ids [B,S] int64, position_ids [B,S] int64, attention_bias [B,1,S,T] float
+//          (0 where a query may attend to a key, a large negative number elsewhere; T = cached + S),
+//          past_key.L / past_value.L [B,Hkv,C,Dh] (C: the cache's capacity), and for every slotted site
+//          slot_a.SITE / slot_b.SITE.
+// Outputs: logits [B,S,V], present_key.L / present_value.L (the past buffers, with the new positions written in
+//          place: the caller binds them to the same memory), and capture.SITE per captured site.
 //
 // Interventions are position-wise affine maps x → a·x + b inserted at named sites; a run feeds a = 1, b = 0
 // on rows nobody touches. Captures return a site's value after its slot. A site hooked by a TypeScript
@@ -52,7 +54,7 @@ export function buildTransformerGraph(
 
   const inputIds = g.input("input_ids", ElemType.Int64, ["batch", "seq"]);
   const positionIds = g.input("position_ids", ElemType.Int64, ["batch", "seq"]);
-  const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, 1, "seq", "total"]);
+  const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, "seq", "total"]);
   const b = new Blocks(g, config, inputIds);
 
   const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site.site, config)];
@@ -118,16 +120,17 @@ export function buildTransformerGraph(
     const k = throughSite(at("k"), rawK());
     const v = throughSite(at("v"), rawV());
 
-    // Cache keys after rotation, so a cached key never needs its position again. [B,Hkv,T,Dh]
-    const toCacheLayout = (x: string) => g.op("Transpose", [x], { perm: [0, 2, 1, 3] });
-    const pastKey = g.input(pastKeyName(l), ElemType.Float, ["batch", nKvHeads, "past", headDim]);
-    const pastValue = g.input(pastValueName(l), ElemType.Float, ["batch", nKvHeads, "past", headDim]);
-    const keys = g.op("Concat", [pastKey, toCacheLayout(rotate(k))], { axis: 2 });
-    const values = g.op("Concat", [pastValue, toCacheLayout(v)], { axis: 2 });
-    g.output(presentKeyName(l), keys, ElemType.Float, ["batch", nKvHeads, "total", headDim]);
-    g.output(presentValueName(l), values, ElemType.Float, ["batch", nKvHeads, "total", headDim]);
+    // The cache holds keys after rotation, so a cached key never needs its position again. [B,Hkv,capacity,Dh]
+    const cacheDims = ["batch", nKvHeads, "capacity", headDim];
+    const attention = b.attention(rotate(q), rotate(k), v, {
+      pastKey: g.input(pastKeyName(l), ElemType.Float, cacheDims),
+      pastValue: g.input(pastValueName(l), ElemType.Float, cacheDims),
+      attentionBias,
+    });
+    g.output(presentKeyName(l), attention.presentKey, ElemType.Float, cacheDims);
+    g.output(presentValueName(l), attention.presentValue, ElemType.Float, cacheDims);
 
-    const z = throughSite(at("z"), b.attention(rotate(q), keys, values, attentionBias));
+    const z = throughSite(at("z"), attention.z);
     const attnOut = throughSite(
       at("attn_out"),
       b.linear(g.op("Reshape", [z, g.int64([0, 0, nHeads * headDim])]), w.attnOut, `blk${l}_o`),

@@ -12,6 +12,7 @@ const DATA_LOCATION_EXTERNAL = 1;
 
 export const enum ElemType {
   Float = 1,
+  Int32 = 6,
   Int64 = 7,
 }
 
@@ -83,7 +84,7 @@ export interface GraphSegment {
  * dataflow: `const y = g.op("MatMul", [x, w])`.
  */
 /** onnxruntime's contrib operators, which its CPU provider implements besides the standard ones. */
-const CONTRIB_DOMAIN = "com.microsoft";
+export const CONTRIB_DOMAIN = "com.microsoft";
 
 export class GraphBuilder {
   private readonly nodes: NodeRecord[] = [];
@@ -291,6 +292,7 @@ export class GraphBuilder {
 const TYPE_PRESERVING_OPS = new Set([
   "Add",
   "Concat",
+  "Expand",
   "Gather",
   "Identity",
   "Mul",

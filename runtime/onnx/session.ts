@@ -7,7 +7,10 @@ import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-export interface HostTensor<T extends Float32Array | BigInt64Array = Float32Array | BigInt64Array> {
+/** Int32 values only pass between the segments of a split graph (the lengths that attention reads). */
+export interface HostTensor<
+  T extends Float32Array | BigInt64Array | Int32Array = Float32Array | BigInt64Array | Int32Array,
+> {
   data: T;
   dims: number[];
 }
@@ -55,19 +58,25 @@ export class GraphSession {
     }
   }
 
-  /** Runs the graph once; returns every graph output as a float tensor. */
-  async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor<Float32Array>>> {
+  /**
+   * Runs the graph once; returns every graph output (float, but for values handed between segments). Outputs named in `preallocated` are
+   * written into the tensors given there (an output given the memory of an input updates that input in place).
+   */
+  async run(
+    feeds: Record<string, HostTensor>,
+    preallocated: Record<string, HostTensor<Float32Array>> = {},
+  ): Promise<Record<string, HostTensor<Float32Array>>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) {
-      ortFeeds[name] =
-        t.data instanceof BigInt64Array
-          ? new ort.Tensor("int64", t.data, t.dims)
-          : new ort.Tensor("float32", t.data, t.dims);
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of this.session.outputNames) {
+      const target = preallocated[name];
+      fetches[name] = target ? toOrt(target) : null;
     }
-    const results = await this.session.run(ortFeeds);
+    const results = await this.session.run(ortFeeds, fetches);
     const out: Record<string, HostTensor<Float32Array>> = {};
     for (const [name, t] of Object.entries(results)) {
-      out[name] = { data: t.data as Float32Array, dims: [...t.dims] };
+      out[name] = preallocated[name] ?? { data: t.data as Float32Array, dims: [...t.dims] };
       t.dispose();
     }
     return out;
@@ -76,4 +85,10 @@ export class GraphSession {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+function toOrt(t: HostTensor): ort.Tensor {
+  if (t.data instanceof BigInt64Array) return new ort.Tensor("int64", t.data, t.dims);
+  if (t.data instanceof Int32Array) return new ort.Tensor("int32", t.data, t.dims);
+  return new ort.Tensor("float32", t.data, t.dims);
 }
