@@ -7,9 +7,9 @@ import { elementCount } from "../foundation/text.js";
 import { KvCache } from "./kv-cache.js";
 import type { CutHandler, GraphRunner } from "./graph-runner.js";
 import { captureOutputName, hookInputName, MASKED_BIAS } from "./graph/transformer.js";
-import { slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
+import { IdentitySlots, slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
 import type { Model } from "./model.js";
-import { floatTensor, int64Tensor, type HostTensor } from "./onnx/session.js";
+import { floatTensor, int32Tensor, type HostTensor } from "./onnx/session.js";
 import { TokenSampler } from "./sampling.js";
 import { siteShape } from "../compiler/model-check.js";
 import { siteId, type ActivationSite } from "./sites.js";
@@ -58,6 +58,7 @@ export interface ForwardContext {
   rows: readonly RowInterventions[];
   /** Per-position shape of each hooked site, by the name of the input its hook feeds. */
   hookShapes: Map<string, { site: ActivationSite; shape: number[] }>;
+  identitySlots: IdentitySlots;
 }
 
 const uniqueSites = (sites: Iterable<ActivationSite>) => [...new Map([...sites].map((s) => [siteId(s), s])).values()];
@@ -78,6 +79,7 @@ export async function forwardContext(
     hookShapes: new Map(
       hooks.map((site) => [hookInputName(site), { site, shape: siteShape(site.site, model.config) }]),
     ),
+    identitySlots: new IdentitySlots(),
   };
 }
 
@@ -114,8 +116,8 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
   const steps = run.tokens[0]!.length;
   return context.session.run(
     {
-      input_ids: int64Tensor(run.tokens.flat(), [batch, steps]),
-      position_ids: int64Tensor(
+      input_ids: int32Tensor(run.tokens.flat(), [batch, steps]),
+      position_ids: int32Tensor(
         run.positions.flat().map((p) => Math.max(p, 0)),
         [batch, steps],
       ),
@@ -128,6 +130,7 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
         context.slotSites,
         context.rows.map((r) => r.interventions),
         run.positions,
+        context.identitySlots,
       ),
     },
     hookHandler(context, run.positions),

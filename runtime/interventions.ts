@@ -114,27 +114,57 @@ export function slotFeeds(
   sites: readonly { site: ActivationSite; shape: readonly number[] }[],
   tables: readonly (InterventionTable | undefined)[],
   positions: readonly (readonly number[])[],
+  identities: IdentitySlots,
 ): Record<string, HostTensor> {
   const batch = positions.length;
   const steps = positions[0]!.length;
   const feeds: Record<string, HostTensor> = {};
   for (const { site, shape } of sites) {
     const width = elementCount(shape);
+    const dims = [batch, steps, ...shape];
+    const names = slotInputNames(site);
+    const touched = positions.flatMap((rowPositions, row) =>
+      rowPositions.flatMap((position, step) => {
+        const affine = position < 0 ? undefined : tables[row]?.affineAt(site, position);
+        return affine ? [{ offset: (row * steps + step) * width, affine }] : [];
+      }),
+    );
+    if (touched.length === 0) {
+      Object.assign(feeds, identities.of(names, dims));
+      continue;
+    }
     const a = new Float32Array(batch * steps * width).fill(1);
     const b = new Float32Array(batch * steps * width);
-    positions.forEach((rowPositions, row) => {
-      rowPositions.forEach((position, step) => {
-        const affine = position < 0 ? undefined : tables[row]?.affineAt(site, position);
-        if (!affine) return;
-        a.set(affine.a, (row * steps + step) * width);
-        b.set(affine.b, (row * steps + step) * width);
-      });
-    });
-    const names = slotInputNames(site);
-    feeds[names.a] = floatTensor(a, [batch, steps, ...shape]);
-    feeds[names.b] = floatTensor(b, [batch, steps, ...shape]);
+    for (const { offset, affine } of touched) {
+      a.set(affine.a, offset);
+      b.set(affine.b, offset);
+    }
+    feeds[names.a] = floatTensor(a, dims);
+    feeds[names.b] = floatTensor(b, dims);
   }
   return feeds;
+}
+
+/**
+ * The identity feeds (a = 1, b = 0) of slots that no row touches in a run, made once per site and run shape:
+ * a decode step mostly feeds these, and onnxruntime only reads them.
+ */
+export class IdentitySlots {
+  private readonly made = new Map<string, Record<string, HostTensor<Float32Array>>>();
+
+  of(names: { a: string; b: string }, dims: readonly number[]): Record<string, HostTensor<Float32Array>> {
+    const key = `${names.a}:${dims.join("x")}`;
+    let feeds = this.made.get(key);
+    if (!feeds) {
+      const size = elementCount(dims);
+      feeds = {
+        [names.a]: floatTensor(new Float32Array(size).fill(1), [...dims]),
+        [names.b]: floatTensor(new Float32Array(size), [...dims]),
+      };
+      this.made.set(key, feeds);
+    }
+    return feeds;
+  }
 }
 
 /**

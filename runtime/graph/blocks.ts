@@ -5,33 +5,25 @@ import type { Activation, Linear, ModelConfig, Norm } from "../architectures/con
 import { CONTRIB_DOMAIN, ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
 
 export class Blocks {
-  /** [batch, seq] of the running graph, for shapes that keep them. */
-  private readonly batchSeq: string;
-  private lengths: [string, string] | undefined;
+  private tables: AttentionTables | undefined;
 
   constructor(
     readonly g: GraphBuilder,
     readonly config: ModelConfig,
-    inputIds: string,
-  ) {
-    this.batchSeq = g.op("Shape", [inputIds]);
-  }
+  ) {}
 
   /**
-   * y = x·W (+ b) over [B,S,in]. A matrix stored [out][in] goes to Gemm with transB, so no copy of it is ever
-   * transposed; Gemm wants 2-D input, hence the reshapes around it (which copy nothing).
+   * y = x·W (+ b) over [B,S,in]. A matrix stored [out][in] goes to FusedMatMul with transB, which reads it as
+   * stored: no copy of it is ever transposed, and no reshapes are needed around it (each node costs a decode step
+   * a few microseconds, whatever its size).
    */
   linear(x: string, layer: Linear, hint: string): string {
     const { g } = this;
-    if (layer.layout === "in-out") {
-      const product = g.op("MatMul", [x, g.weight(hint, layer.weight, [layer.inDim, layer.outDim])]);
-      return layer.bias ? g.op("Add", [product, g.weight(`${hint}_bias`, layer.bias, [layer.outDim])]) : product;
-    }
-    const rows = g.op("Reshape", [x, g.int64([-1, layer.inDim])]);
-    const inputs = [rows, g.weight(hint, layer.weight, [layer.outDim, layer.inDim])];
-    if (layer.bias) inputs.push(g.weight(`${hint}_bias`, layer.bias, [layer.outDim]));
-    const product = g.op("Gemm", inputs, { transB: 1 });
-    return g.op("Reshape", [product, g.op("Concat", [this.batchSeq, g.int64([layer.outDim])], { axis: 0 })]);
+    const product =
+      layer.layout === "in-out"
+        ? g.op("MatMul", [x, g.weight(hint, layer.weight, [layer.inDim, layer.outDim])])
+        : g.contribOp("FusedMatMul", [x, g.weight(hint, layer.weight, [layer.outDim, layer.inDim])], { transB: 1 });
+    return layer.bias ? g.op("Add", [product, g.weight(`${hint}_bias`, layer.bias, [layer.outDim])]) : product;
   }
 
   norm(x: string, norm: Norm, hint: string): string {
@@ -41,9 +33,8 @@ export class Blocks {
       const bias = norm.bias ? [g.weight(`${hint}_bias`, norm.bias, [config.dModel])] : [];
       return g.op("LayerNormalization", [x, weight, ...bias], { axis: -1, epsilon: { float: config.normEps } });
     }
-    const meanSquare = g.op("ReduceMean", [g.op("Mul", [x, x])], { axes: [-1], keepdims: 1 });
-    const inverseRms = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [meanSquare, g.scalar(config.normEps)])])]);
-    return g.op("Mul", [g.op("Mul", [x, inverseRms]), weight]);
+    // x / √(mean(x²) + ε) · w in one kernel (onnxruntime's, registered in the standard domain).
+    return g.op("SimplifiedLayerNormalization", [x, weight], { axis: -1, epsilon: { float: config.normEps } });
   }
 
   activation(x: string, kind: Activation = this.config.activation): string {
@@ -85,36 +76,11 @@ export class Blocks {
   }
 
   /**
-   * Rotary embedding in rotate-half order on the first rotaryDim dimensions of each head, for these positions.
-   * Returns the function that applies it to a [B,S,H,Dh] value; the cos/sin tables are shared by every layer.
-   */
-  rotary(positionIds: string): (x: string) => string {
-    const { g, config } = this;
-    const { rotaryDim, headDim, ropeTheta } = config;
-    const half = rotaryDim / 2;
-    const inverseFrequencies = Float32Array.from({ length: half }, (_, i) => Math.pow(ropeTheta, (-2 * i) / rotaryDim));
-    const angles = g.op("Mul", [
-      g.op("Unsqueeze", [g.op("Cast", [positionIds], { to: ElemType.Float }), g.int64([-1])]),
-      g.weight("rope_inv_freq", inverseFrequencies, [half]),
-    ]);
-    // [B,S,1,half]: one row per position, broadcast over heads.
-    const cos = g.op("Unsqueeze", [g.op("Cos", [angles]), g.int64([2])]);
-    const sin = g.op("Unsqueeze", [g.op("Sin", [angles]), g.int64([2])]);
-    return (x) => {
-      const [rotated, passed] =
-        rotaryDim === headDim
-          ? [x, undefined]
-          : g.opMulti("Split", [x, g.int64([rotaryDim, headDim - rotaryDim])], 2, { axis: -1 });
-      const [x1, x2] = g.opMulti("Split", [rotated!, g.int64([half, half])], 2, { axis: -1 });
-      const out1 = g.op("Sub", [g.op("Mul", [x1!, cos]), g.op("Mul", [x2!, sin])]);
-      const out2 = g.op("Add", [g.op("Mul", [x2!, cos]), g.op("Mul", [x1!, sin])]);
-      return g.op("Concat", passed ? [out1, out2, passed] : [out1, out2], { axis: -1 });
-    };
-  }
-
-  /**
    * Causal attention of queries [B,S,H,Dh] over the cache and the new keys/values [B,S,Hkv,Dh], as onnxruntime's
    * GroupQueryAttention computes it: head h reads key/value head floor(h / G), without copying keys per group.
+   * With rotary positions, queries and keys are rotated here (rotate-half order, the first rotaryDim dimensions of
+   * each head, at `positionIds`) by one RotaryEmbedding node each: so the q and k sites see them unrotated, as
+   * HF's hooks do, and the cache holds keys rotated, which never need their position again.
    * The cache (past, [B,Hkv,capacity,Dh]) and the present are one buffer, sized for the whole generation: the
    * operator writes the new keys and values into it in place, so no step copies the cache (a Concat of past and
    * new would copy all of it at every token). The bias [B,1,S,T] masks left padding; T = cached + S.
@@ -124,24 +90,32 @@ export class Blocks {
     queries: string,
     keys: string,
     values: string,
-    cache: { pastKey: string; pastValue: string; attentionBias: string },
+    cache: { pastKey: string; pastValue: string; attentionBias: string; positionIds: string },
   ): { z: string; presentKey: string; presentValue: string } {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
+    const { total, lastIndex, rotary } = this.attentionTables(cache.attentionBias);
     const flat = (x: string, count: number) => g.op("Reshape", [x, g.int64([0, 0, count * headDim])]);
-    const [total, lastIndex] = this.cacheLengths(cache.attentionBias);
+    const rotated = (x: string, count: number) =>
+      rotary
+        ? g.contribOp("RotaryEmbedding", [flat(x, count), cache.positionIds, rotary.cos, rotary.sin], {
+            interleaved: 0,
+            num_heads: count,
+            rotary_embedding_dim: config.rotaryDim,
+          })
+        : flat(x, count);
     const [z, presentKey, presentValue] = g.opMulti(
       "GroupQueryAttention",
       [
-        flat(queries, nHeads),
-        flat(keys, nKvHeads),
+        rotated(queries, nHeads),
+        rotated(keys, nKvHeads),
         flat(values, nKvHeads),
         cache.pastKey,
         cache.pastValue,
         lastIndex,
         total,
-        // No rotary inside the operator (keys arrive rotated, so that the k site sees them as HF does), no
-        // position ids; then the bias.
+        // No rotary inside the operator (it rotates only heads of a multiple of 16 dimensions), so no tables and
+        // no position ids; then the bias.
         "",
         "",
         "",
@@ -156,17 +130,39 @@ export class Blocks {
   }
 
   /**
-   * GroupQueryAttention's lengths, from the bias's shape: the total sequence length T (an int32 scalar), and per
-   * row the index of its last position, T - 1 (left padding gives every row the same length). Made once.
+   * What every layer's attention shares, made once from the bias's shape: the total sequence length T (an int32
+   * scalar); per row the index of its last position, T - 1 (left padding gives every row the same length); and
+   * with rotary positions the cos/sin tables [T, rotaryDim/2] for positions 0…T-1, which cover every position id
+   * of the run (a row's ids never exceed what it has cached).
    */
-  private cacheLengths(attentionBias: string): [string, string] {
-    if (this.lengths) return this.lengths;
-    const { g } = this;
+  private attentionTables(attentionBias: string): AttentionTables {
+    if (this.tables) return this.tables;
+    const { g, config } = this;
     const shape = g.op("Shape", [attentionBias]);
-    const total = g.op("Gather", [shape, g.int64([3])], { axis: 0 });
+    const total = g.op("Squeeze", [g.op("Gather", [shape, g.int64([3])], { axis: 0 }), g.int64([0])]);
     const perRow = g.op("Expand", [g.op("Sub", [total, g.int64([1])]), g.op("Gather", [shape, g.int64([0])])]);
     const int32 = (x: string) => g.op("Cast", [x], { to: ElemType.Int32 });
-    this.lengths = [int32(g.op("Squeeze", [total, g.int64([0])])), int32(perRow)];
-    return this.lengths;
+    this.tables = { total: int32(total), lastIndex: int32(perRow) };
+    if (config.positional === "rotary") {
+      const { rotaryDim, ropeTheta } = config;
+      const half = rotaryDim / 2;
+      const inverseFrequencies = Float32Array.from({ length: half }, (_, i) =>
+        Math.pow(ropeTheta, (-2 * i) / rotaryDim),
+      );
+      const asFloat = (x: string) => g.op("Cast", [x], { to: ElemType.Float });
+      const positions = g.op("Range", [asFloat(g.int64([0])), asFloat(total), g.scalar(1)]);
+      const angles = g.op("Mul", [
+        g.op("Unsqueeze", [positions, g.int64([1])]),
+        g.weight("rope_inv_freq", inverseFrequencies, [half]),
+      ]);
+      this.tables.rotary = { cos: g.op("Cos", [angles]), sin: g.op("Sin", [angles]) };
+    }
+    return this.tables;
   }
+}
+
+interface AttentionTables {
+  total: string;
+  lastIndex: string;
+  rotary?: { cos: string; sin: string };
 }

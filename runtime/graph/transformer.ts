@@ -1,7 +1,7 @@
 // Builds the ONNX graph of a decoder-only transformer from its config and weights: one graph serves prefill and
 // decode steps, for every supported architecture; the config's flags choose the blocks.
 //
-// Inputs:  input_ids [B,S] int64, position_ids [B,S] int64, attention_bias [B,1,S,T] float
+// Inputs:  input_ids [B,S] int32, position_ids [B,S] int32, attention_bias [B,1,S,T] float
 //          (0 where a query may attend to a key, a large negative number elsewhere; T = cached + S),
 //          past_key.L / past_value.L [B,Hkv,C,Dh] (C: the cache's capacity), and for every slotted site
 //          slot_a.SITE / slot_b.SITE.
@@ -52,10 +52,12 @@ export function buildTransformerGraph(
   const captured = new Set(sites.captures.map(siteId));
   const hooked = new Set((sites.hooks ?? []).map(siteId));
 
-  const inputIds = g.input("input_ids", ElemType.Int64, ["batch", "seq"]);
-  const positionIds = g.input("position_ids", ElemType.Int64, ["batch", "seq"]);
+  // Token and position ids come as int32, which the caller fills without a BigInt per value; rotary wants int64.
+  const inputIds = g.input("input_ids", ElemType.Int32, ["batch", "seq"]);
+  const positionIds32 = g.input("position_ids", ElemType.Int32, ["batch", "seq"]);
+  const positionIds = g.op("Cast", [positionIds32], { to: ElemType.Int64 });
   const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, "seq", "total"]);
-  const b = new Blocks(g, config, inputIds);
+  const b = new Blocks(g, config);
 
   const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site.site, config)];
   /** Applies the site's slot, then its TypeScript hook, and exposes the result as a capture, as requested. */
@@ -74,7 +76,6 @@ export function buildTransformerGraph(
     return out;
   };
 
-  const rotate = config.positional === "rotary" ? b.rotary(positionIds) : (x: string) => x;
   const kvWidth = nKvHeads * headDim;
 
   /**
@@ -120,12 +121,12 @@ export function buildTransformerGraph(
     const k = throughSite(at("k"), rawK());
     const v = throughSite(at("v"), rawV());
 
-    // The cache holds keys after rotation, so a cached key never needs its position again. [B,Hkv,capacity,Dh]
     const cacheDims = ["batch", nKvHeads, "capacity", headDim];
-    const attention = b.attention(rotate(q), rotate(k), v, {
+    const attention = b.attention(q, k, v, {
       pastKey: g.input(pastKeyName(l), ElemType.Float, cacheDims),
       pastValue: g.input(pastValueName(l), ElemType.Float, cacheDims),
       attentionBias,
+      positionIds,
     });
     g.output(presentKeyName(l), attention.presentKey, ElemType.Float, cacheDims);
     g.output(presentValueName(l), attention.presentValue, ElemType.Float, cacheDims);

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-/** Int32 values only pass between the segments of a split graph (the lengths that attention reads). */
+/** A tensor in JavaScript memory: float activations, int32 ids, and int64 values handed between graph segments. */
 export interface HostTensor<
   T extends Float32Array | BigInt64Array | Int32Array = Float32Array | BigInt64Array | Int32Array,
 > {
@@ -19,9 +19,8 @@ export function floatTensor(data: Float32Array, dims: number[]): HostTensor<Floa
   return { data, dims };
 }
 
-export function int64Tensor(values: ArrayLike<number> | BigInt64Array, dims: number[]): HostTensor<BigInt64Array> {
-  const data = values instanceof BigInt64Array ? values : BigInt64Array.from(Array.from(values, (v) => BigInt(v)));
-  return { data, dims };
+export function int32Tensor(values: ArrayLike<number>, dims: number[]): HostTensor<Int32Array> {
+  return { data: Int32Array.from(values), dims };
 }
 
 let sessionsCreated = 0;
