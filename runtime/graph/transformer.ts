@@ -122,16 +122,18 @@ export function buildTransformerGraph(
     const v = throughSite(at("v"), rawV());
 
     const cacheDims = ["batch", nKvHeads, "capacity", headDim];
-    const attention = b.attention(q, k, v, {
+    const attended = b.attention(q, k, v, {
       pastKey: g.input(pastKeyName(l), ElemType.Float, cacheDims),
       pastValue: g.input(pastValueName(l), ElemType.Float, cacheDims),
       attentionBias,
       positionIds,
+      presentKey: presentKeyName(l),
+      presentValue: presentValueName(l),
     });
-    g.output(presentKeyName(l), attention.presentKey, ElemType.Float, cacheDims);
-    g.output(presentValueName(l), attention.presentValue, ElemType.Float, cacheDims);
+    g.output(presentKeyName(l), presentKeyName(l), ElemType.Float, cacheDims);
+    g.output(presentValueName(l), presentValueName(l), ElemType.Float, cacheDims);
 
-    const z = throughSite(at("z"), attention.z);
+    const z = throughSite(at("z"), attended);
     const attnOut = throughSite(
       at("attn_out"),
       b.linear(g.op("Reshape", [z, g.int64([0, 0, nHeads * headDim])]), w.attnOut, `blk${l}_o`),

@@ -99,7 +99,8 @@ export class GraphBuilder {
   private readonly int64Constants = new Map<string, string>();
   private counter = 0;
 
-  private fresh(hint: string): string {
+  /** A new value name, unique in the graph. */
+  fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
   }
 
