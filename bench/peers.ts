@@ -158,7 +158,8 @@ try {
     ["ratio", (r) => fixed(r.ratios.steadyVsLlamaCpp, 2)],
     [
       "process ptch / llama.cpp",
-      (r) => `${fixed(r.ptchHooked.processMs / 1000, 1)} s / ${fixed(r.llamaCpp && r.llamaCpp.processMs / 1000, 1)} s`,
+      (r) =>
+        `${fixed(r.ptchHooked.processMs / 1000, 1)} s / ${r.llamaCpp ? `${fixed(r.llamaCpp.processMs / 1000, 1)} s` : "—"}`,
     ],
     ["first token", (r) => `${fixed(r.ratios.firstTokenSeconds, 2)} s`],
     ["hooks", (r) => fixed(r.ratios.hookOverhead, 2)],

@@ -2,16 +2,21 @@
 // The ptch command line. Bad input ends with one clear message and exit code 1, never a stack trace, and
 // never a half-written file. Heavy modules (onnxruntime, ts-morph) load only for the commands that use them.
 
-import { chmod, lstat, readFile, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants, rmSync } from "node:fs";
+import { lstat, open, readFile, readlink, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { GENERATED_MODULE_HEADER, GENERATED_REPORT_HEADER } from "../compiler/generated-header.js";
 import { ParamError, parseParamValue } from "../compiler/bind.js";
 import { hasErrors } from "../foundation/diagnostics.js";
 import cliProgress from "cli-progress";
-import { describeFileError, joinWords } from "../foundation/text.js";
+import { describeFileError, escapeControlCharacters, joinWords } from "../foundation/text.js";
+import { readSourceFile, SourceFileError } from "./source-file.js";
 import { resultAsText } from "./run-text.js";
+import { closestName, didYouMean } from "../compiler/edit-distance.js";
 import { measuresOf } from "../compiler/measures.js";
-import { compile, formatDiagnostic } from "../compiler/index.js";
+import { compile, formatDiagnostics } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { ParamValue, Plan } from "../compiler/plan-ir.js";
@@ -20,18 +25,19 @@ import { GenerationError, ModelUnavailableError, PlanRejectedError } from "../ru
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
   ptch run FILE [--json] [--set NAME=VALUE]... [--model M] [--tokens] [--quiet]
-             [--report OUT.html [--report-measure NAME]]
+             [--report OUT.html [--report-measure NAME]] [--force]
       run the experiment; print each run (headed by what was done to it) and the measures, or with --json
       one JSON document of every run and measure; --tokens shows each prompt's pieces, intervened ones
       marked; --report writes a self-contained HTML page with heatmaps of a measure over the sweep
-  ptch lint FILE... [--model M] [--format text|json]
+  ptch lint FILE... [--model M] [--json]
       check files without running them: syntax, names, and (when the model opens) layers, heads,
       positions and lengths against the model's metadata and tokenizer
-  ptch plan FILE
+  ptch plan FILE [--json]
       print the compiled plan (the JSON IR the runtime executes)
-  ptch compile FILE -o OUT.ts
-      write a typed TypeScript module that runs the experiment
-  ptch fmt FILE... [--check]
+  ptch compile FILE -o OUT.ts [--force]
+      write a typed TypeScript module that runs the experiment (-o - writes it to standard output); a file
+      that ptch did not write is replaced only with --force
+  ptch fmt FILE... [--check] [--json]
       rewrite files in the canonical layout; with --check, list the files that would change
   ptch model MODEL [--json]
       describe a model: format, architecture, shape, parameters, tensor types, BOS rule, and every site
@@ -42,7 +48,8 @@ const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
   --model M          a model (as MODEL above) instead of the file's model
   --set NAME=VALUE   a value for a param (or one value of a sweep)
-  --format json      diagnostics as JSON, for tools`;
+  --json             results and diagnostics as JSON, for tools (--format json: diagnostics only)
+  --help             a command's usage: ptch COMMAND --help`;
 
 /** A problem with what the user gave us: printed as is, exit code 1. */
 class UsageError extends Error {}
@@ -57,31 +64,86 @@ type DiagnosticFormat = "text" | "json";
 
 async function readSource(name: string): Promise<SourceFile> {
   try {
-    return { name, text: await readFile(name, "utf8") };
+    return { name, text: await readSourceFile(name) };
   } catch (error) {
-    throw new UsageError(`${name}: cannot read: ${describeFileError(error)}`);
+    throw error instanceof SourceFileError ? new UsageError(escapeControlCharacters(error.message)) : error;
   }
+}
+
+/** What an output may replace: a file ptch wrote before (by its header), or anything with --force. */
+interface WritePolicy {
+  /** Whether an existing file's first bytes show that ptch produced it. */
+  producedByPtch?: (head: string) => boolean;
+  /** Files the command reads: never overwritten. */
+  inputs?: readonly string[];
+  force?: boolean;
+}
+
+/** Temporary files being written, removed if the process is interrupted. */
+const temporaries = new Set<string>();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const file of temporaries) rmSync(file, { force: true });
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
 }
 
 /**
  * Writes `text` to `file` whole or not at all, through a temporary file renamed into place: a failure never
- * leaves a truncated or stray file. A symbolic link is written through, and an existing file keeps its mode.
+ * leaves a truncated or stray file. `-` is standard output. Only a regular file is replaced (a device, FIFO or
+ * folder never is), never an input of the command, and only a file ptch produced unless `force`. The temporary
+ * file is created exclusively under an unpredictable name beside the target, so no planted link redirects it.
+ * A symbolic link is written through, and an existing file keeps its mode.
  */
-async function writeWhole(file: string, text: string): Promise<void> {
+async function writeWhole(file: string, text: string, policy: WritePolicy = {}): Promise<void> {
+  if (file === "-") {
+    process.stdout.write(text);
+    return;
+  }
   const target = await writeTarget(file);
-  const mode = await stat(target).then(
-    (s) => s.mode & 0o7777,
-    () => undefined,
-  );
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  const shown = escapeControlCharacters(file);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing) {
+    if (!existing.isFile()) throw new UsageError(`${shown}: is not a regular file; ptch writes only regular files`);
+    for (const input of policy.inputs ?? []) {
+      const read = await stat(input).catch(() => undefined);
+      if (read && read.dev === existing.dev && read.ino === existing.ino) {
+        throw new UsageError(`${shown}: is an input of this command; ptch will not overwrite it`);
+      }
+    }
+    if (policy.producedByPtch && !policy.force && !policy.producedByPtch(await fileHead(target))) {
+      throw new UsageError(`${shown}: exists and was not written by ptch; give --force to replace it`);
+    }
+  }
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(8).toString("hex")}.tmp`);
+  temporaries.add(temporary);
   try {
-    await writeFile(temporary, text);
-    // Set after writing: a mode given to writeFile would pass through the umask.
-    if (mode !== undefined) await chmod(temporary, mode);
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+    try {
+      await handle.writeFile(text);
+      // Set after writing: a mode given at creation would pass through the umask.
+      if (existing) await handle.chmod(existing.mode & 0o7777);
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new UsageError(`${file}: cannot write: ${describeFileError(error)}`);
+    throw new UsageError(`${shown}: cannot write: ${describeFileError(error)}`);
+  } finally {
+    temporaries.delete(temporary);
+  }
+}
+
+/** The first bytes of a file, as text: enough to see a generated-by header. */
+async function fileHead(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buffer = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
   }
 }
 
@@ -93,11 +155,11 @@ async function writeTarget(file: string): Promise<string> {
     if (!link?.isSymbolicLink()) return target;
     target = path.resolve(path.dirname(target), await readlink(target));
   }
-  throw new UsageError(`${file}: cannot write: too many levels of symbolic links`);
+  throw new UsageError(`${escapeControlCharacters(file)}: cannot write: too many levels of symbolic links`);
 }
 
 function diagnosticsAsText(file: SourceFile, diagnostics: readonly Diagnostic[]): string {
-  return diagnostics.map((d) => formatDiagnostic(d, file.name, file.text) + "\n").join("");
+  return formatDiagnostics(diagnostics, file.name, file.text);
 }
 
 const diagnosticsAsJson = (reports: readonly { file: SourceFile; diagnostics: readonly Diagnostic[] }[]) =>
@@ -119,10 +181,18 @@ function compileFile(file: SourceFile, format: DiagnosticFormat): Plan | undefin
   return plan;
 }
 
-function diagnosticFormat(value: string | undefined): DiagnosticFormat {
-  if (value === undefined || value === "text" || value === "json") return value ?? "text";
-  throw new UsageError(`--format must be text or json, not '${value}'`);
+/** How diagnostics print: `--json` (as on every command) or `--format text|json`. */
+function diagnosticFormat(values: { json?: unknown; format?: unknown }): DiagnosticFormat {
+  const value = values.format as string | undefined;
+  if (value !== undefined && value !== "text" && value !== "json") {
+    throw new UsageError(`--format must be text or json, not '${escapeControlCharacters(value)}'`);
+  }
+  if (values.json === true && value === "text") throw new UsageError("--json and --format text contradict each other");
+  return values.json === true ? "json" : (value ?? "text");
 }
+
+/** The options of every command that prints diagnostics. */
+const DIAGNOSTIC_OPTIONS = { format: { type: "string" }, json: { type: "boolean" } } as const;
 
 /** `--set NAME=VALUE` pairs, each read as its declaration types it. */
 function paramValues(plan: Plan, settings: readonly string[]): Record<string, ParamValue> {
@@ -142,9 +212,21 @@ function parseCommandLine(args: string[], options: NonNullable<ParseArgsConfig["
   } catch (error) {
     // node's messages carry advice about `--` that does not apply here; keep the part that names the option.
     const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
-    const message = unknown ? `unknown option '${unknown[1]}'` : (error as Error).message;
-    throw new UsageError(`${message}\n\n${USAGE}`);
+    if (!unknown) throw new UsageError(`${escapeControlCharacters((error as Error).message)}\n\n${USAGE}`);
+    const option = unknown[1]!;
+    const known = Object.keys(options).map((name) => `--${name}`);
+    const suggestion = closestName(option.split("=")[0]!, known);
+    throw new UsageError(`unknown option '${escapeControlCharacters(option)}'${didYouMean(suggestion)}\n\n${USAGE}`);
   }
+}
+
+/** The part of USAGE about one command: its synopsis lines and their description. */
+function commandUsage(command: string): string {
+  const lines = USAGE.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`  ptch ${command} `) || line === `  ptch ${command}`);
+  const end = lines.findIndex((line, i) => i > start && (line === "" || /^ {2}ptch /.test(line)));
+  const options = lines.slice(lines.findIndex((line) => line.startsWith("  --model M")));
+  return [`usage:`, ...lines.slice(start, end), "", ...options].join("\n");
 }
 
 function atLeastOneFile(positionals: string[]): string[] {
@@ -159,16 +241,16 @@ function exactlyOneFile(positionals: string[]): string {
 
 async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
-    json: { type: "boolean" },
+    ...DIAGNOSTIC_OPTIONS,
     model: { type: "string" },
     set: { type: "string", multiple: true },
-    format: { type: "string" },
     tokens: { type: "boolean" },
     quiet: { type: "boolean" },
     report: { type: "string" },
+    force: { type: "boolean" },
     "report-measure": { type: "string" },
   });
-  const format = diagnosticFormat(values.format as string | undefined);
+  const format = diagnosticFormat(values);
   const file = await readSource(exactlyOneFile(positionals));
   const plan = compileFile(file, format);
   if (!plan) return 1;
@@ -196,6 +278,11 @@ async function runCommand(args: string[]): Promise<number> {
       await writeWhole(
         reportFile,
         reportHtml({ source: file, plan, result, ...(reportMeasure ? { measure: reportMeasure } : {}) }),
+        {
+          producedByPtch: (head) => head.split("\n")[1]?.startsWith(GENERATED_REPORT_HEADER) === true,
+          inputs: [file.name],
+          force: values.force === true,
+        },
       );
     }
     const color = process.stdout.isTTY && process.env["NO_COLOR"] === undefined;
@@ -256,8 +343,8 @@ function progressBar(): {
 }
 
 async function lintCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, { model: { type: "string" }, format: { type: "string" } });
-  const format = diagnosticFormat(values.format as string | undefined);
+  const { values, positionals } = parseCommandLine(args, { model: { type: "string" }, ...DIAGNOSTIC_OPTIONS });
+  const format = diagnosticFormat(values);
   const { lint } = await import("../runtime/lint.js");
   const reports: { file: SourceFile; diagnostics: Diagnostic[] }[] = [];
   for (const name of atLeastOneFile(positionals)) {
@@ -275,9 +362,9 @@ async function lintCommand(args: string[]): Promise<number> {
 }
 
 async function planCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, { format: { type: "string" } });
+  const { values, positionals } = parseCommandLine(args, DIAGNOSTIC_OPTIONS);
   const file = await readSource(exactlyOneFile(positionals));
-  const plan = compileFile(file, diagnosticFormat(values.format as string | undefined));
+  const plan = compileFile(file, diagnosticFormat(values));
   if (!plan) return 1;
   process.stdout.write(JSON.stringify(planWithoutLocations(plan), null, 2) + "\n");
   return 0;
@@ -286,12 +373,13 @@ async function planCommand(args: string[]): Promise<number> {
 async function compileCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
     output: { type: "string", short: "o" },
-    format: { type: "string" },
+    force: { type: "boolean" },
+    ...DIAGNOSTIC_OPTIONS,
   });
   const output = values.output as string | undefined;
   if (output === undefined) throw new UsageError(`compile needs -o OUT.ts\n\n${USAGE}`);
   const file = await readSource(exactlyOneFile(positionals));
-  const plan = compileFile(file, diagnosticFormat(values.format as string | undefined));
+  const plan = compileFile(file, diagnosticFormat(values));
   if (!plan) return 1;
   const { generateModule } = await import("../compiler/codegen.js");
   const text = await generateModule(plan, {
@@ -302,13 +390,17 @@ async function compileCommand(args: string[]): Promise<number> {
     sourceDir: path.dirname(path.resolve(file.name)),
     outputDir: path.dirname(path.resolve(output)),
   });
-  await writeWhole(output, text);
+  await writeWhole(output, text, {
+    producedByPtch: (head) => head.startsWith(GENERATED_MODULE_HEADER),
+    inputs: [file.name],
+    force: values.force === true,
+  });
   return 0;
 }
 
 async function fmtCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, { check: { type: "boolean" }, format: { type: "string" } });
-  const format = diagnosticFormat(values.format as string | undefined);
+  const { values, positionals } = parseCommandLine(args, { check: { type: "boolean" }, ...DIAGNOSTIC_OPTIONS });
+  const format = diagnosticFormat(values);
   const { formatPtch } = await import("../compiler/format.js");
   let failed = false;
   for (const name of atLeastOneFile(positionals)) {
@@ -441,7 +533,14 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 1 : 0;
   }
   const handler = COMMANDS[command];
-  if (!handler) throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!handler) {
+    const suggestion = closestName(command, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command '${escapeControlCharacters(command)}'${didYouMean(suggestion)}\n\n${USAGE}`);
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandUsage(command) + "\n");
+    return 0;
+  }
   return handler(rest);
 }
 
@@ -455,10 +554,13 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
+  // Every message may carry text from a file or the command line: escaped, it cannot drive the terminal.
   if (error instanceof UsageError || error instanceof GenerationError || error instanceof ParamError) {
-    process.stderr.write(`ptch: ${error.message}\n`);
+    process.stderr.write(`ptch: ${escapeControlCharacters(error.message)}\n`);
   } else if (error instanceof ModelUnavailableError) {
-    process.stderr.write(`ptch: ${error.file ? `${error.file}: ` : ""}${error.message}\n`);
+    process.stderr.write(
+      `ptch: ${escapeControlCharacters(`${error.file ? `${error.file}: ` : ""}${error.message}`)}\n`,
+    );
   } else {
     // A bug in ptch, not bad input: keep the stack for the report.
     process.stderr.write(

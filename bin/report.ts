@@ -2,6 +2,7 @@
 // and plan, each run's prompt tokens (intervened positions marked) and text, the measures, and for sweeps a heatmap
 // of one measure as SVG over the sweep variables, token pieces on a position axis.
 
+import { GENERATED_REPORT_HEADER } from "../compiler/generated-header.js";
 import type { MeasureResult, ParamValue, Plan, RunResult } from "../compiler/plan-ir.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import { describeBindings } from "../foundation/text.js";
@@ -158,6 +159,7 @@ export function reportHtml({ source, plan, result, measure }: ReportInput): stri
   sections.push(`<h2>Source</h2><pre>${escapeHtml(source.text)}</pre>`);
   sections.push(`<h2>Plan</h2><pre>${escapeHtml(JSON.stringify(planWithoutLocations(plan), null, 2))}</pre>`);
   return `<!doctype html>
+${GENERATED_REPORT_HEADER} run --report from ${escapeHtml(source.name).replace(/--/g, "- -")}. -->
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(source.name)} · ptch report</title><style>${STYLE}</style></head>
 <body>${sections.join("\n")}</body></html>

@@ -108,7 +108,7 @@ function checkSweep(sweep: SweepStatement): Diagnostic[] {
   const type = sweepListType(values.items)!;
   const diagnostics = values.items.length > MAX_SWEEP_VALUES ? [tooLarge(values.items.length, values.range)] : [];
   for (const item of values.items) {
-    diagnostics.push(...checkLiteral("a sweep value", item, type));
+    for (const diagnostic of checkLiteral("a sweep value", item, type)) diagnostics.push(diagnostic);
     if (isNumberLiteral(item) !== isNumberLiteral(first)) {
       diagnostics.push(
         createDiagnostic("mixedSweepValues", item.range, {

@@ -4,7 +4,7 @@
 
 import { isName, onStatement, siteReads, sourcePromptName, statementsOfKind } from "../grammar/ast-queries.js";
 import { paramDeclarations, type ParamDeclaration, type ParamType } from "./params.js";
-import { DEFAULT_SEED, DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField } from "./sampling.js";
+import { DEFAULT_TEMPERATURE, SAMPLING_OPTIONS, type SamplingField } from "./sampling.js";
 import { effectiveSelectors, SITES } from "./sites.js";
 import {
   PLAN_VERSION,
@@ -125,6 +125,9 @@ function stringOrParam(value: StringOrName): StringOrParam {
 
 /** Plans statements; it knows the parameters, since a name in a value is a parameter if one is declared so. */
 class StepPlanner {
+  /** Generate statements planned so far: the next one's default seed. */
+  private generateStatements = 0;
+
   constructor(private readonly declarations: ReadonlyMap<string, ParamDeclaration>) {}
 
   steps(statement: Statement): TemplateStep[] {
@@ -171,7 +174,7 @@ class StepPlanner {
             kind: "generate",
             prompt: s.prompt.name,
             maxNewTokens: numberOrParam(s.count),
-            sampling: sampling(s.sampling),
+            sampling: sampling(s.sampling, this.generateStatements++),
             ...(s.stop ? { stop: stringOrParam(s.stop) } : {}),
             ...(s.measures.length > 0 ? { measures: s.measures.map(generationMeasure) } : {}),
             at: s.range,
@@ -289,7 +292,11 @@ function numberOf(selector: Selector): NumberOrParam {
   throw new Error(`buildPlan needs a checked program: ${selector.key.name}`);
 }
 
-function sampling(clause: SamplingClause | undefined): SamplingSpec<NumberOrParam> {
+/**
+ * A generate statement's sampling. Without a seed, the statement's ordinal among the file's generate statements
+ * is its seed: two unseeded statements sample differently, and each repeats from run to run.
+ */
+function sampling(clause: SamplingClause | undefined, ordinal: number): SamplingSpec<NumberOrParam> {
   if (clause === undefined) return { kind: "greedy" };
   const values = new Map<SamplingField, NumberOrParam>(
     clause.options.map((option) => [SAMPLING_OPTIONS.get(option.key.name)!.field, numberOrParam(option.value)]),
@@ -301,6 +308,6 @@ function sampling(clause: SamplingClause | undefined): SamplingSpec<NumberOrPara
     temperature: values.get("temperature") ?? DEFAULT_TEMPERATURE,
     ...(topK === undefined ? {} : { topK }),
     ...(topP === undefined ? {} : { topP }),
-    seed: values.get("seed") ?? DEFAULT_SEED,
+    seed: values.get("seed") ?? ordinal,
   };
 }

@@ -29,6 +29,5 @@ export const SAMPLING_OPTIONS: ReadonlyMap<string, SamplingOptionSpec> = new Map
   ],
 ]);
 
-/** Sampling from the model's own distribution, and a fixed seed so that runs repeat. */
+/** Sampling from the model's own distribution (the default seed is the statement's place: see plan.ts). */
 export const DEFAULT_TEMPERATURE = 1;
-export const DEFAULT_SEED = 0;

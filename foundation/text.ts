@@ -34,3 +34,19 @@ export function describeFileError(error: unknown): string {
   };
   return (code && reasons[code]) ?? (error instanceof Error ? message : String(error));
 }
+
+/**
+ * `text` with its control characters (C0 but tab, DEL, C1) and line and paragraph separators written as escapes
+ * (\x1b, \u2028): text from a file or the command line, printed into a terminal, can then neither move the cursor,
+ * set a title, nor start a line that looks like ptch's own.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
+  });
+}
+
+/** A string from a file (a name, a key, a piece), quoted and escaped for a message: "llama\x1b[2J". */
+export const quotedFromFile = (text: string): string =>
+  JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);

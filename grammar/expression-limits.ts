@@ -44,10 +44,11 @@ export function withoutOversizedExpressions(tokens: readonly IToken[]): {
   const exceeded: ExpressionLimitExceeded[] = [];
   for (const statement of statementsOf(tokens)) {
     const problems = limitsExceeded(statement);
-    if (problems.length === 0) kept.push(...statement);
+    // Token by token: a statement may hold more tokens than a spread's arguments may (about 125k).
+    if (problems.length === 0) for (const token of statement) kept.push(token);
     else {
       exceeded.push(...problems);
-      kept.push(...statement.filter((token) => tokenMatcher(token, Separator)));
+      for (const token of statement) if (tokenMatcher(token, Separator)) kept.push(token);
     }
   }
   return { tokens: kept, exceeded };

@@ -74,13 +74,15 @@ const keywords: readonly TokenType[] = [
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: Lexer.NA, label: "a string" });
 export const ClosedString = createToken({
   name: "ClosedString",
-  pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"/,
+  // The loop unrolled (runs of plain characters between escapes): an alternation repeated per character would
+  // take a frame of the regular expression engine's stack per character, and overflow on a string of megabytes.
+  pattern: /"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"/,
   categories: [StringLiteral],
 });
 /** A string cut off by the end of its line or of the file. A trailing lone backslash belongs to it too. */
 export const UnclosedString = createToken({
   name: "UnclosedString",
-  pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
+  pattern: /"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*\\?/,
   categories: [StringLiteral],
 });
 

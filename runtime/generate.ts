@@ -5,6 +5,7 @@
 import type { SamplingSpec } from "../compiler/plan-ir.js";
 import { elementCount } from "../foundation/text.js";
 import { KvCache } from "./kv-cache.js";
+import { GenerationError } from "./errors.js";
 import type { CutHandler, GraphRunner } from "./graph-runner.js";
 import { captureOutputName, hookInputName, MASKED_BIAS } from "./graph/transformer.js";
 import { IdentitySlots, slotFeeds, type ActivationHook, type InterventionTable } from "./interventions.js";
@@ -174,6 +175,21 @@ function lastLogits(logits: HostTensor<Float32Array>): Float32Array[] {
   );
 }
 
+/**
+ * Logits that are NaN or infinite sample nothing meaningful (every token would come out as `<unk>`): an
+ * intervention has overflowed float32 (a `scale … by 1e38`, an `add` of a huge vector), and the run ends here.
+ */
+function checkFinite(logits: Float32Array, row: number, step: number): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i]! - logits[i]! !== 0) {
+      throw new GenerationError(
+        `the logits of batch row ${row} at generation step ${step} are not finite (token ${i}: ${logits[i]}): ` +
+          "an intervention made the activations overflow float32",
+      );
+    }
+  }
+}
+
 /** `onStep` hears of each decode run: how many rows took a token in it, and how many rows it finished. */
 export async function generate(
   model: Model,
@@ -227,6 +243,7 @@ export async function generate(
       const next = lastLogits(result.logits!).map((logits, row) => {
         if (!active[row]) return eos;
         const vocabulary = logits.subarray(0, model.tokenizer.vocabSize);
+        checkFinite(vocabulary, row, outputs[row]!.tokens.length);
         requests[row]!.onLogits?.(outputs[row]!.tokens.length, vocabulary);
         return samplers[row]!.next(vocabulary);
       });

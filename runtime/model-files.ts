@@ -2,6 +2,7 @@
 // cache, and what can be known of them from headers and metadata alone. Nothing here loads onnxruntime or reads
 // weights, so lint and `ptch model` open even a 7B-shaped file in about a second.
 
+import { joinWords, quotedFromFile } from "../foundation/text.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -133,7 +134,7 @@ function openGgufModel(file: string, gguf: Awaited<ReturnType<typeof loadGguf>>)
     tokenizer: tokenizerFromGguf(gguf),
     parameterCount: [...gguf.tensors.values()].reduce((sum, t) => sum + t.elementCount, 0),
     tensorTypes: gguf.tensorTypeCounts(),
-    readWeights: (store) => architecture.weightsFromGguf!(new WeightReader(source, store), config),
+    readWeights: (store) => readAllWeights(source, store, (reader) => architecture.weightsFromGguf!(reader, config)),
   };
 }
 
@@ -145,6 +146,7 @@ function openHfModel(dir: string): OpenedModel {
   const source: TensorSource = {
     file: dir,
     has: (name) => weights.has(name),
+    names: () => weights.names(),
     read: (name, shape) => weights.readF32(name, shape),
   };
   return {
@@ -157,8 +159,32 @@ function openHfModel(dir: string): OpenedModel {
     }),
     parameterCount: weights.parameterCount(),
     tensorTypes: weights.dtypeCounts(),
-    readWeights: (store) => architecture.weightsFromHf!(new WeightReader(source, store), config),
+    readWeights: (store) => readAllWeights(source, store, (reader) => architecture.weightsFromHf!(reader, config)),
   };
+}
+
+/**
+ * Reads an architecture's weights, then insists that it read every tensor of the file: a tensor left over (a
+ * sixth block under a block_count of 5, a misnamed weight) means the metadata and the tensors disagree, and a
+ * model run from the part it understood would be another model.
+ */
+function readAllWeights(
+  source: TensorSource,
+  store: WeightStore,
+  read: (reader: WeightReader) => TransformerWeights,
+): TransformerWeights {
+  const reader = new WeightReader(source, store);
+  const weights = read(reader);
+  const unread = reader.unreadTensors();
+  if (unread.length > 0) {
+    const shown = joinWords(unread.slice(0, 5).map(quotedFromFile));
+    throw reader.fail(
+      `${unread.length === 1 ? "tensor" : `${unread.length} tensors`} ${shown}${unread.length > 5 ? " and more" : ""} ` +
+        `${unread.length === 1 ? "is" : "are"} not part of the model its metadata describes ` +
+        `(${weights.layers.length} layers)`,
+    );
+  }
+  return weights;
 }
 
 /** config.json's id of a special token; some models list several end tokens, of which the first is the main one. */

@@ -159,7 +159,7 @@ describe("unusable random models", () => {
     const { error, file } = await loadError({ architecture: "mamba" });
     expect(error).toBeInstanceOf(ModelFormatError);
     expect(error).toMatchObject({
-      message: "architecture 'mamba' is not supported; supported in GGUF files: gpt2, llama, qwen2",
+      message: 'architecture "mamba" is not supported; supported in GGUF files: gpt2, llama, qwen2',
       file,
     });
   });

@@ -391,7 +391,7 @@ describe("files on disk", () => {
     const folder = path.join(dir, "a-folder");
     await mkdir(folder);
     const before = await readdir(dir);
-    expectCleanFailure(await ptch(["compile", "examples/patch.ptch", "-o", folder]), "cannot write", "is a directory");
+    expectCleanFailure(await ptch(["compile", "examples/patch.ptch", "-o", folder]), "is not a regular file");
     expect(await readdir(dir)).toEqual(before);
   });
 

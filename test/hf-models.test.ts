@@ -178,7 +178,7 @@ describe("unusable directories", () => {
   it("an unknown architecture, listing the supported ones", async () => {
     const { error } = await loadError((s) => ({ ...s, config: { ...s.config, architectures: ["MambaForCausalLM"] } }));
     expect(error.message).toBe(
-      "architecture 'MambaForCausalLM' is not supported; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, " +
+      'architecture "MambaForCausalLM" is not supported; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, ' +
         "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM",
     );
     expect(error.file).toMatch(/config\.json$/);

@@ -17,6 +17,9 @@ export interface Architecture {
   weightsFromGguf?(reader: WeightReader, config: ModelConfig): TransformerWeights;
 }
 
+/** The largest size any hyperparameter of a real model has (context lengths reach 2^20; vocabularies 2^18). */
+export const MAX_HYPERPARAMETER = 2 ** 24;
+
 /** A parsed config.json, with accessors whose errors name the file and the key. */
 export class HfConfig {
   constructor(
@@ -46,11 +49,23 @@ export class HfConfig {
     return value;
   }
 
-  /** A positive whole number, as every size is. */
+  /** A positive whole number in range, as every size is. */
   count(key: string, fallback?: number): number {
     const value = this.number(key, fallback);
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new ModelFormatError(`'${key}' in config.json is ${value}, not a positive whole number`, this.file);
+    if (!Number.isInteger(value) || value <= 0 || value > MAX_HYPERPARAMETER) {
+      throw new ModelFormatError(
+        `'${key}' in config.json is ${value}, not a whole number from 1 to ${MAX_HYPERPARAMETER}`,
+        this.file,
+      );
+    }
+    return value;
+  }
+
+  /** An epsilon or a base: a positive finite number. */
+  positive(key: string, fallback?: number): number {
+    const value = this.number(key, fallback);
+    if (value <= 0) {
+      throw new ModelFormatError(`'${key}' in config.json is ${value}, not a positive number`, this.file);
     }
     return value;
   }

@@ -43,9 +43,9 @@ function configFromHf(hf: HfConfig): ModelConfig {
     vocabSize: hf.count("vocab_size"),
     contextLength: Math.min(hf.count("max_position_embeddings"), window),
     ...LLAMA_FAMILY_FLAGS,
-    normEps: hf.number("rms_norm_eps"),
+    normEps: hf.positive("rms_norm_eps"),
     rotaryDim: headDim,
-    ropeTheta: hf.number("rope_theta", 10000),
+    ropeTheta: hf.positive("rope_theta", 10000),
     ropeLayout: "rotate-half",
     qkvBias: qwen2 || attentionBias,
     attnOutBias: attentionBias,
@@ -58,11 +58,11 @@ function configFromGguf(gguf: GgufFile): ModelConfig {
   const arch = gguf.getString("general.architecture");
   const fail = (message: string) => new ModelFormatError(message, gguf.fileName);
   const key = (name: string) => `${arch}.${name}`;
-  const dModel = gguf.getNumber(key("embedding_length"));
-  const nHeads = gguf.getNumber(key("attention.head_count"));
-  const nKvHeads = gguf.has(key("attention.head_count_kv")) ? gguf.getNumber(key("attention.head_count_kv")) : nHeads;
+  const dModel = gguf.getCount(key("embedding_length"));
+  const nHeads = gguf.getCount(key("attention.head_count"));
+  const nKvHeads = gguf.has(key("attention.head_count_kv")) ? gguf.getCount(key("attention.head_count_kv")) : nHeads;
   const headDim = checkedHeadDim(dModel, nHeads, nKvHeads, fail);
-  if (gguf.has(key("rope.dimension_count")) && gguf.getNumber(key("rope.dimension_count")) !== headDim) {
+  if (gguf.has(key("rope.dimension_count")) && gguf.getCount(key("rope.dimension_count")) !== headDim) {
     throw fail("partial rotary embeddings are not supported in llama GGUF files");
   }
   const scaling = gguf.has(key("rope.scaling.type")) ? gguf.getString(key("rope.scaling.type")) : "none";
@@ -74,18 +74,18 @@ function configFromGguf(gguf: GgufFile): ModelConfig {
   const qwen2 = arch === "qwen2";
   return {
     architecture: arch,
-    nLayers: gguf.getNumber(key("block_count")),
+    nLayers: gguf.getCount(key("block_count")),
     dModel,
     nHeads,
     nKvHeads,
     headDim,
-    dFF: gguf.getNumber(key("feed_forward_length")),
+    dFF: gguf.getCount(key("feed_forward_length")),
     vocabSize: gguf.tensorInfo("token_embd.weight").dims[1] ?? 0,
-    contextLength: gguf.getNumber(key("context_length")),
+    contextLength: gguf.getCount(key("context_length")),
     ...LLAMA_FAMILY_FLAGS,
-    normEps: gguf.getNumber(key("attention.layer_norm_rms_epsilon")),
+    normEps: gguf.getPositive(key("attention.layer_norm_rms_epsilon")),
     rotaryDim: headDim,
-    ropeTheta: gguf.has(key("rope.freq_base")) ? gguf.getNumber(key("rope.freq_base")) : 10000,
+    ropeTheta: gguf.has(key("rope.freq_base")) ? gguf.getPositive(key("rope.freq_base")) : 10000,
     // llama.cpp's converter permutes llama's q/k rows for its adjacent-pair RoPE; qwen2 uses NeoX RoPE, unpermuted.
     ropeLayout: qwen2 ? "rotate-half" : "adjacent-pairs",
     qkvBias: qwen2 || gguf.tensors.has("blk.0.attn_q.bias"),

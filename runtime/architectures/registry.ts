@@ -2,6 +2,7 @@
 // `general.architecture`. Supporting another is a file beside these and a line here.
 
 import { ModelFormatError } from "../errors.js";
+import { quotedFromFile } from "../../foundation/text.js";
 import type { Architecture } from "./architecture.js";
 import { gpt2 } from "./gpt2.js";
 import { gptNeox } from "./gpt-neox.js";
@@ -16,7 +17,7 @@ export function hfArchitecture(name: string, file: string): Architecture {
   const found = ARCHITECTURES.find((a) => a.hfClasses.includes(name));
   if (!found) {
     throw new ModelFormatError(
-      `architecture '${name}' is not supported; supported: ${SUPPORTED_HF_CLASSES.join(", ")}`,
+      `architecture ${quotedFromFile(name)} is not supported; supported: ${SUPPORTED_HF_CLASSES.join(", ")}`,
       file,
     );
   }
@@ -27,7 +28,7 @@ export function ggufArchitecture(name: string, file: string | undefined): Archit
   const found = ARCHITECTURES.find((a) => a.ggufArchitectures.includes(name));
   if (!found) {
     throw new ModelFormatError(
-      `architecture '${name}' is not supported; supported in GGUF files: ${SUPPORTED_GGUF_ARCHITECTURES.join(", ")}`,
+      `architecture ${quotedFromFile(name)} is not supported; supported in GGUF files: ${SUPPORTED_GGUF_ARCHITECTURES.join(", ")}`,
       file,
     );
   }

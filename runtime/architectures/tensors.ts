@@ -3,6 +3,7 @@
 // tensor on to the weight store as soon as it is read, so architectures never hold more than one at a time.
 
 import { ModelFormatError } from "../errors.js";
+import { quotedFromFile } from "../../foundation/text.js";
 import type { GgufFile } from "../formats/gguf.js";
 import type { WeightStore } from "../weight-store.js";
 import type { Linear, Norm, TensorData } from "./config.js";
@@ -11,6 +12,8 @@ export interface TensorSource {
   /** The file named in errors (the directory, for sharded weights). */
   readonly file: string;
   has(name: string): boolean;
+  /** Every tensor in the file(s). */
+  names(): readonly string[];
   /** Row-major float32 values, shape outermost first; absent or of another shape is a ModelFormatError. */
   read(name: string, shape: readonly number[]): Float32Array;
 }
@@ -20,12 +23,25 @@ export function ggufTensors(gguf: GgufFile): TensorSource {
   return {
     file: gguf.fileName ?? "model.gguf",
     has: (name) => gguf.tensors.has(name),
+    names: () => [...gguf.tensors.keys()],
     read: (name, shape) => gguf.tensorF32(name, [...shape].reverse()),
   };
 }
 
-/** Reads named tensors into the store, as the pieces the graph takes. */
+/**
+ * Tensors that checkpoints carry besides weights, which no graph reads: GPT-2's causal-mask buffers and the
+ * rotary frequency tables some exporters save.
+ */
+const NON_WEIGHT_TENSORS = [/\.attn\.(?:masked_)?bias$/, /\.rotary_emb\.inv_freq$/];
+
+/**
+ * Reads named tensors into the store, as the pieces the graph takes. Each tensor is checked as it passes: a NaN
+ * or an infinity in a weight would turn every logit into NaN (and every token into `<unk>`), so it is an error
+ * that names the tensor.
+ */
 export class WeightReader {
+  private readonly read = new Set<string>();
+
   constructor(
     readonly source: TensorSource,
     private readonly store: WeightStore,
@@ -37,7 +53,19 @@ export class WeightReader {
 
   tensor(name: string, shape: readonly number[], transform?: (values: Float32Array) => Float32Array): TensorData {
     const values = this.source.read(name, shape);
+    this.read.add(name);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw this.fail(`tensor ${quotedFromFile(name)} holds ${values[bad]} at element ${bad}: weights must be finite`);
+    }
     return this.store.put(transform ? transform(values) : values);
+  }
+
+  /** The file's tensors that nothing has read (buffers that are not weights aside). */
+  unreadTensors(): string[] {
+    return this.source
+      .names()
+      .filter((name) => !this.read.has(name) && !NON_WEIGHT_TENSORS.some((pattern) => pattern.test(name)));
   }
 
   /** The tensor when the file has it. */
@@ -70,4 +98,13 @@ export class WeightReader {
   fail(message: string): ModelFormatError {
     return new ModelFormatError(message, this.source.file);
   }
+}
+
+/** The index of the first NaN or infinity, or -1. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    // x - x is 0 for every finite x, NaN for NaN and ±Infinity: one comparison per value.
+    if (values[i]! - values[i]! !== 0) return i;
+  }
+  return -1;
 }

@@ -3,7 +3,7 @@
 // ModelFormatError (ModelNotFoundError for a file that is not there) that names the file.
 
 import { describeFileError } from "../../foundation/text.js";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { ModelFormatError, ModelNotFoundError } from "../errors.js";
 
 /** Bytes [offset, offset + length) of the file, which lie inside it; valid until the reader's next call. */
@@ -39,7 +39,8 @@ export function fileSource(path: string): ByteSource {
 }
 
 function withOpenFile<T>(path: string, use: (fd: number) => T): T {
-  const fd = withFileErrors(path, () => openSync(path, "r"));
+  // Non-blocking: opening a FIFO with no writer would otherwise wait forever.
+  const fd = withFileErrors(path, () => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
   try {
     const stats = withFileErrors(path, () => fstatSync(fd));
     if (stats.isDirectory()) throw new ModelFormatError("cannot read model file: is a directory", path);

@@ -13,8 +13,10 @@
 // Opening a file reads only its header, metadata and tensor infos (a few MB even for a model of many GB), and
 // checks every tensor's extent against the file's size; a tensor's data is read from the file when asked for.
 
+import { quotedFromFile } from "../../foundation/text.js";
 import { constants as bufferConstants } from "node:buffer";
 import { ModelFormatError } from "../errors.js";
+import { MAX_HYPERPARAMETER } from "../architectures/architecture.js";
 import { fileSource, memorySource, type ByteSource } from "./file-ranges.js";
 import { DECODABLE_GGML_TYPES, GGML_TYPES, type GgmlTypeName } from "./ggml-types.js";
 
@@ -104,6 +106,27 @@ export class GgufFile {
   /** Any numeric type; a 64-bit integer must be exactly representable as a number. */
   getNumber(key: string): number {
     return this.typedValue(key, "a number", asNumber);
+  }
+
+  /** A size or count: a whole number from 1 to `max` (a layer count of 2.5, 0 or NaN is no model). */
+  getCount(key: string, max: number = MAX_HYPERPARAMETER): number {
+    const value = this.getNumber(key);
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new ModelFormatError(
+        `${quotedFromFile(key)} is ${value}, not a whole number from 1 to ${max}`,
+        this.fileName,
+      );
+    }
+    return value;
+  }
+
+  /** An epsilon or a base: a positive finite number. */
+  getPositive(key: string): number {
+    const value = this.getNumber(key);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new ModelFormatError(`${quotedFromFile(key)} is ${value}, not a positive finite number`, this.fileName);
+    }
+    return value;
   }
 
   getBool(key: string): boolean {

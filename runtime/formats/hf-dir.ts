@@ -1,6 +1,7 @@
 // The small JSON files of a Hugging Face model directory, above all config.json: which architecture, what shape.
 
-import { readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { fileSource } from "./file-ranges.js";
 import path from "node:path";
 import { HfConfig } from "../architectures/architecture.js";
 import { ModelFormatError } from "../errors.js";
@@ -10,15 +11,15 @@ const MAX_CONFIG_BYTES = 16 * 2 ** 20;
 
 /** Reads a small JSON file of a model directory; undefined when absent, an error naming the file when broken. */
 export function readJsonFile(file: string, maxBytes: number = MAX_CONFIG_BYTES): unknown {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return undefined;
+  if (!existsSync(file)) return undefined;
+  // Through the model-file reader: only a regular file, its size from the open descriptor, reads bounded by it.
+  const source = fileSource(file);
+  if (source.size > maxBytes) {
+    throw new ModelFormatError(`${source.size} bytes is too large for a JSON file of a model`, file);
   }
-  if (size > maxBytes) throw new ModelFormatError(`${size} bytes is too large for a JSON file of a model`, file);
+  const text = source.reading((read) => Buffer.from(read(0, source.size, "the JSON")).toString("utf8"));
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(text);
   } catch (error) {
     throw new ModelFormatError(`not valid JSON: ${(error as Error).message}`, file);
   }

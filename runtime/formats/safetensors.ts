@@ -114,6 +114,10 @@ export class SafetensorsWeights {
     return this.tensors.has(name);
   }
 
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
   parameterCount(): number {
     let count = 0;
     for (const tensor of this.tensors.values()) count += tensor.elementCount;

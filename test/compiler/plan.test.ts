@@ -286,7 +286,7 @@ describe("intervention plans", () => {
       ),
     ).toEqual([
       { kind: "generate", prompt: "p", maxNewTokens: 1, sampling: { kind: "greedy" } },
-      { kind: "generate", prompt: "p", maxNewTokens: 1, sampling: { kind: "sample", temperature: 1, seed: 0 } },
+      { kind: "generate", prompt: "p", maxNewTokens: 1, sampling: { kind: "sample", temperature: 1, seed: 1 } },
       {
         kind: "generate",
         prompt: "p",

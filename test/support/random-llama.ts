@@ -39,6 +39,8 @@ export interface RandomLlamaOptions {
   architecture?: string;
   /** Tensors left out of the file, for tests of incomplete models. */
   omitTensors?: readonly string[];
+  /** Values written over a tensor's (its name, then index → value), for tests of corrupt weights. */
+  overwrite?: { tensor: string; values: Readonly<Record<number, number>> };
   /** Metadata written over (or beside) the generated keys, for tests of inconsistent or unsupported models. */
   metadata?: Readonly<Record<string, GgufValue>>;
 }
@@ -106,6 +108,9 @@ export function randomLlamaGguf(options: RandomLlamaOptions = {}): RandomLlama {
     const type = dims.length === 1 ? "F32" : tensorType;
     const stored = type === "F16" ? values.map((v) => halfToFloat(floatToHalfBits(v))) : values;
     if (omitted.has(name)) return;
+    if (options.overwrite?.tensor === name) {
+      for (const [index, value] of Object.entries(options.overwrite.values)) stored[Number(index)] = value;
+    }
     tensors.set(name, stored);
     specs.push({ name, dims, type, values: stored });
   };

@@ -102,7 +102,7 @@ export const plan: Plan = {
       kind: "generate",
       prompt: "source",
       maxNewTokens: 10,
-      sampling: { kind: "sample", temperature: 1, seed: 0 },
+      sampling: { kind: "sample", temperature: 1, seed: 2 },
       stop: "\n",
     },
   ],
