@@ -20,7 +20,7 @@ import { compile, formatDiagnostics } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { ParamValue, Plan } from "../compiler/plan-ir.js";
-import { GenerationError, ModelUnavailableError, PlanRejectedError } from "../runtime/errors.js";
+import { GenerationError, ModelOptionError, ModelUnavailableError, PlanRejectedError } from "../runtime/errors.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
@@ -296,7 +296,8 @@ async function runCommand(args: string[]): Promise<number> {
       // The file's own model statement is at fault: point at it, as lint does.
       const { modelUnavailable } = await import("../runtime/lint.js");
       printDiagnostics(file, [modelUnavailable(file.text, error)], format);
-    } else throw error;
+    } else if (error instanceof ModelUnavailableError) throw new ModelOptionError(values.model as string, error);
+    else throw error;
     return 1;
   }
 }
@@ -555,7 +556,9 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // Every message may carry text from a file or the command line: escaped, it cannot drive the terminal.
-  if (error instanceof UsageError || error instanceof GenerationError || error instanceof ParamError) {
+  if (error instanceof ModelOptionError) {
+    process.stderr.write(`ptch: error ${error.code}: ${escapeControlCharacters(error.message)}\n`);
+  } else if (error instanceof UsageError || error instanceof GenerationError || error instanceof ParamError) {
     process.stderr.write(`ptch: ${escapeControlCharacters(error.message)}\n`);
   } else if (error instanceof ModelUnavailableError) {
     process.stderr.write(

@@ -44,3 +44,19 @@ export class PlanRejectedError extends Error {
 export class GenerationError extends Error {
   override readonly name = "GenerationError";
 }
+
+/**
+ * A model named by --model that cannot be opened: the option, not the file's model statement, is at fault, so
+ * the message names the option (with the diagnostic's code) rather than pointing into the source.
+ */
+export class ModelOptionError extends Error {
+  override readonly name = "ModelOptionError";
+  readonly code = "PTCH3113";
+
+  constructor(
+    readonly model: string,
+    override readonly cause: ModelUnavailableError,
+  ) {
+    super(`--model ${model}: cannot open the model: ${cause.file ? `${cause.file}: ` : ""}${cause.message}`);
+  }
+}

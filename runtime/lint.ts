@@ -9,7 +9,7 @@ import { NOWHERE } from "../compiler/resolve.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { Plan } from "../compiler/plan-ir.js";
 import { parse } from "../grammar/index.js";
-import { ModelUnavailableError } from "./errors.js";
+import { ModelOptionError, ModelUnavailableError } from "./errors.js";
 import { modelOverride, openModel } from "./model-files.js";
 import { checkSweepOnModel } from "../compiler/model-check.js";
 import { modelShape } from "./architectures/config.js";
@@ -36,6 +36,7 @@ async function checkAgainstModel(source: string, plan: Plan, options: LintOption
     info = await openModel(options.model === undefined ? plan.model : modelOverride(options.model), options.baseDir);
   } catch (error) {
     if (!(error instanceof ModelUnavailableError)) throw error;
+    if (options.model !== undefined) throw new ModelOptionError(options.model, error);
     return [modelUnavailable(source, error)];
   }
   const points = bindPlan(plan);

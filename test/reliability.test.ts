@@ -303,3 +303,15 @@ describe("command-line conventions", () => {
     expect(again.runs.map((r: { text: string }) => r.text)).toEqual(first.runs.map((r: { text: string }) => r.text));
   });
 });
+
+describe("--model", () => {
+  it("names the option, with the diagnostic's code, when the model it names cannot be opened", async () => {
+    const empty = await mkdtemp(path.join(dir, "no-model-"));
+    for (const command of ["lint", "run"]) {
+      const outcome = await ptch([command, "examples/hello.ptch", "--model", empty]);
+      expectCleanFailure(outcome, `ptch: error PTCH3113: --model ${empty}: cannot open the model:`, "config.json");
+      expect(outcome.stdout).toBe("");
+      expect(outcome.stderr).not.toContain("^");
+    }
+  });
+});
