@@ -122,9 +122,12 @@ function checkPromptReferences(
     if (closest !== undefined) used.add(closest);
     diagnostics.push(createDiagnostic("undefinedPrompt", range, { name, suggestion: didYouMean(closest) }));
   }
-  for (const name of defined) {
+  // The first definition of each name, found in one pass: a search per name would be quadratic in the prompts.
+  const firstDefinitions = new Map<string, PromptStatement>();
+  for (const prompt of prompts)
+    if (!firstDefinitions.has(prompt.name.name)) firstDefinitions.set(prompt.name.name, prompt);
+  for (const [name, firstDefinition] of firstDefinitions) {
     if (used.has(name)) continue;
-    const firstDefinition = prompts.find((prompt) => prompt.name.name === name)!;
     diagnostics.push(diagnosticAt("unusedPrompt", firstDefinition, "name", { name }));
   }
   return diagnostics;

@@ -122,24 +122,57 @@ function overlap(a: WrittenIntervention, site: SiteSelection, rows: ResolvedRows
   return (a.rows.generated && rows.generated) || a.rows.positions.some((p) => rows.positions.includes(p));
 }
 
+interface WriteIndex {
+  byPosition: Map<number, { order: number; written: WrittenIntervention }[]>;
+  generated: { order: number; written: WrittenIntervention }[];
+}
+
 /**
  * Finds interventions that a later one wholly replaces before anything has read them: a patch, set, zero or
  * mean on the same site and position makes the earlier intervention there pointless (a capture, source run or
  * generation in between would still see it, so reads reset the record).
  */
 class OverrideTracker {
-  private readonly unread = new Map<string, WrittenIntervention[]>();
+  /**
+   * Unread writes by prompt, then by site and layer, then by position (and those that touch generated tokens):
+   * a write meets only the earlier ones it could overlap, so a file of 100k interventions checks in linear time.
+   */
+  private readonly unread = new Map<string, Map<string, WriteIndex>>();
+  private written = 0;
 
   read(prompt: string): void {
     this.unread.delete(prompt);
   }
 
+  /** The earliest unread write that `written` overlaps, if any; then records `written`. */
+  private earliestOverlap(prompt: string, written: WrittenIntervention): WrittenIntervention | undefined {
+    const sites = this.unread.get(prompt) ?? new Map<string, WriteIndex>();
+    this.unread.set(prompt, sites);
+    const key = `${written.site.site}\u0000${written.site.layer}`;
+    const index: WriteIndex = sites.get(key) ?? { byPosition: new Map(), generated: [] };
+    sites.set(key, index);
+    const candidates = [
+      ...(written.rows.generated ? index.generated : []),
+      ...written.rows.positions.flatMap((p) => index.byPosition.get(p) ?? []),
+    ];
+    let earliest: { order: number; written: WrittenIntervention } | undefined;
+    for (const candidate of candidates) {
+      if (earliest && candidate.order >= earliest.order) continue;
+      if (overlap(candidate.written, written.site, written.rows)) earliest = candidate;
+    }
+    const entry = { order: this.written++, written };
+    if (written.rows.generated) index.generated.push(entry);
+    for (const p of new Set(written.rows.positions)) {
+      const atPosition = index.byPosition.get(p);
+      if (atPosition) atPosition.push(entry);
+      else index.byPosition.set(p, [entry]);
+    }
+    return earliest?.written;
+  }
+
   write(prompt: string, written: WrittenIntervention): Diagnostic | undefined {
-    const earlier = this.unread.get(prompt) ?? [];
-    const hidden = OVERRIDING_KINDS.has(written.kind)
-      ? earlier.find((e) => overlap(e, written.site, written.rows))
-      : undefined;
-    this.unread.set(prompt, [...earlier, written]);
+    const earlier = this.earliestOverlap(prompt, written);
+    const hidden = OVERRIDING_KINDS.has(written.kind) ? earlier : undefined;
     if (!hidden) return undefined;
     return createDiagnostic(
       "overriddenIntervention",
