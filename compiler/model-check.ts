@@ -151,14 +151,21 @@ class OverrideTracker {
     const key = `${written.site.site}\u0000${written.site.layer}`;
     const index: WriteIndex = sites.get(key) ?? { byPosition: new Map(), generated: [] };
     sites.set(key, index);
-    const candidates = [
-      ...(written.rows.generated ? index.generated : []),
-      ...written.rows.positions.flatMap((p) => index.byPosition.get(p) ?? []),
-    ];
+    // Each list is in write order, so its first overlapping entry is its earliest: scanning stops there (a file
+    // of one patch repeated meets one entry per write, not all of them).
     let earliest: { order: number; written: WrittenIntervention } | undefined;
-    for (const candidate of candidates) {
-      if (earliest && candidate.order >= earliest.order) continue;
-      if (overlap(candidate.written, written.site, written.rows)) earliest = candidate;
+    const lists = [
+      written.rows.generated ? index.generated : [],
+      ...written.rows.positions.map((p) => index.byPosition.get(p) ?? []),
+    ];
+    for (const list of lists) {
+      for (const candidate of list) {
+        if (earliest && candidate.order >= earliest.order) break;
+        if (overlap(candidate.written, written.site, written.rows)) {
+          earliest = candidate;
+          break;
+        }
+      }
     }
     const entry = { order: this.written++, written };
     if (written.rows.generated) index.generated.push(entry);

@@ -193,6 +193,21 @@ describe(".ptch sources of any size lint in bounded time", () => {
     expect(parentheses.stderr).toBe("");
   });
 
+  it("many statements: 30k prompts, and 30k copies of one patch (each reported as overriding the last)", async () => {
+    const prompts = Array.from({ length: 30_000 }, (_, i) => `prompt p${i} = "Once"\n`).join("");
+    const started = Date.now();
+    const unused = await lint(`model "stories260K"\n${prompts}generate 1 from p0\n`);
+    expect(unused.code).toBe(0);
+    expect(unused.stdout).toContain("… and 29979 more PTCH2003 like this");
+    const patches = "patch resid[L=1, pos=-1] from q into p\n".repeat(30_000);
+    const overridden = await lint(
+      `model "stories260K"\nprompt p = "Once"\nprompt q = "Two"\n${patches}generate 1 from p\n`,
+    );
+    expect(overridden.stdout).toContain("… and 29979 more PTCH3115 like this");
+    // Quadratic checks took minutes here; linear ones take seconds.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
   it("a misspelt name of 20k characters gets no suggestion, at once", () => {
     const started = Date.now();
     const { diagnostics } = compile(`model "m"\nprompt story = "x"\ngenerate 5 from ${"s".repeat(20_000)}\n`);
