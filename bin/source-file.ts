@@ -93,6 +93,22 @@ function invalidUtf8At(bytes: Uint8Array): string {
   return `line ${lines.length}, column ${lines.at(-1)!.length + 1}: byte 0x${byte}`;
 }
 
+/**
+ * The well-formed UTF-8 sequences (RFC 3629, as the Unicode standard's table 3-7 lists them): by lead byte, how
+ * many continuation bytes follow, and the range the first of them must lie in (which rules out overlong forms and
+ * surrogates; the others lie in 0x80–0xbf).
+ */
+const UTF8_SEQUENCES: readonly { leads: [number, number]; count: number; second: [number, number] }[] = [
+  { leads: [0xc2, 0xdf], count: 1, second: [0x80, 0xbf] },
+  { leads: [0xe0, 0xe0], count: 2, second: [0xa0, 0xbf] },
+  { leads: [0xe1, 0xec], count: 2, second: [0x80, 0xbf] },
+  { leads: [0xed, 0xed], count: 2, second: [0x80, 0x9f] },
+  { leads: [0xee, 0xef], count: 2, second: [0x80, 0xbf] },
+  { leads: [0xf0, 0xf0], count: 3, second: [0x90, 0xbf] },
+  { leads: [0xf1, 0xf3], count: 3, second: [0x80, 0xbf] },
+  { leads: [0xf4, 0xf4], count: 3, second: [0x80, 0x8f] },
+];
+
 /** The offset of the first byte that starts no valid UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
@@ -102,24 +118,12 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
       i++;
       continue;
     }
-    // The continuation count, and the range of the second byte that keeps the sequence minimal and not a surrogate.
-    const [count, low, high] =
-      lead >= 0xc2 && lead <= 0xdf
-        ? [1, 0x80, 0xbf]
-        : lead === 0xe0
-          ? [2, 0xa0, 0xbf]
-          : lead === 0xed
-            ? [2, 0x80, 0x9f]
-            : lead >= 0xe1 && lead <= 0xef
-              ? [2, 0x80, 0xbf]
-              : lead === 0xf0
-                ? [3, 0x90, 0xbf]
-                : lead === 0xf4
-                  ? [3, 0x80, 0x8f]
-                  : lead >= 0xf1 && lead <= 0xf3
-                    ? [3, 0x80, 0xbf]
-                    : [0, 0, 0];
-    if (count === 0) return i;
+    const sequence = UTF8_SEQUENCES.find((row) => lead >= row.leads[0] && lead <= row.leads[1]);
+    if (!sequence) return i;
+    const {
+      count,
+      second: [low, high],
+    } = sequence;
     const second = bytes[i + 1];
     if (second === undefined || second < low || second > high) return i;
     for (let k = 2; k <= count; k++) {

@@ -4,6 +4,7 @@
 
 import type { SamplingSpec } from "../compiler/plan-ir.js";
 import { elementCount } from "../foundation/text.js";
+import { firstNonFinite } from "../foundation/numbers.js";
 import { KvCache } from "./kv-cache.js";
 import { GenerationError } from "./errors.js";
 import type { CutHandler, GraphRunner } from "./graph-runner.js";
@@ -180,14 +181,12 @@ function lastLogits(logits: HostTensor<Float32Array>): Float32Array[] {
  * intervention has overflowed float32 (a `scale … by 1e38`, an `add` of a huge vector), and the run ends here.
  */
 function checkFinite(logits: Float32Array, row: number, step: number): void {
-  for (let i = 0; i < logits.length; i++) {
-    if (logits[i]! - logits[i]! !== 0) {
-      throw new GenerationError(
-        `the logits of batch row ${row} at generation step ${step} are not finite (token ${i}: ${logits[i]}): ` +
-          "an intervention made the activations overflow float32",
-      );
-    }
-  }
+  const i = firstNonFinite(logits);
+  if (i < 0) return;
+  throw new GenerationError(
+    `the logits of batch row ${row} at generation step ${step} are not finite (token ${i}: ${logits[i]}): ` +
+      "an intervention made the activations overflow float32",
+  );
 }
 
 /** `onStep` hears of each decode run: how many rows took a token in it, and how many rows it finished. */

@@ -7,27 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, expectCleanFailure, ptch, ROOT } from "./support/cli.js";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const BIN = path.join(ROOT, "dist", "bin", "ptch.js");
 const PUBLISHED_SAMPLE =
   "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.";
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function ptch(args: string[], cwd = ROOT): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -39,15 +22,6 @@ async function file(name: string, content: string | Uint8Array): Promise<string>
   const full = path.join(dir, name);
   await writeFile(full, content);
   return full;
-}
-
-/** Bad input ends with a message on stderr, exit code 1, and no stack trace. */
-function expectCleanFailure(outcome: Outcome, ...fragments: string[]): void {
-  expect(outcome.code).toBe(1);
-  expect(outcome.stdout).toBe("");
-  for (const f of fragments) expect(outcome.stderr).toContain(f);
-  expect(outcome.stderr).not.toMatch(/\n\s+at /);
-  expect(outcome.stderr).not.toContain("internal error");
 }
 
 describe("ptch run", () => {

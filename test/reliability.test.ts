@@ -1,13 +1,13 @@
 // Hostile and mistaken input, as issue 11 lists it: each class of bad input ends in one clear message (exit code 1,
 // no stack trace), in bounded time and memory, and no write lands where it should not.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectCleanFailure, ptch as runPtch, ROOT } from "./support/cli.js";
 import { Model } from "../runtime/model.js";
 import { ModelFormatError } from "../runtime/errors.js";
 import { gv } from "./support/gguf-writer.js";
@@ -16,35 +16,8 @@ import { editDistance, closestName } from "../compiler/edit-distance.js";
 import { compile, formatDiagnostics } from "../compiler/index.js";
 import { whyNotText } from "../bin/source-file.js";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const BIN = path.join(ROOT, "dist", "bin", "ptch.js");
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function ptch(args: string[], cwd = ROOT): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd,
-      timeout: 60_000,
-      maxBuffer: 64 * 2 ** 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function expectCleanFailure(outcome: Outcome, ...fragments: string[]): void {
-  expect(outcome.code).toBe(1);
-  for (const f of fragments) expect(outcome.stderr).toContain(f);
-  expect(outcome.stderr).not.toMatch(/\n\s+at /);
-  expect(outcome.stderr).not.toContain("internal error");
-}
+/** Every process here must end within a minute, or it counts as hanging. */
+const ptch = (args: string[], cwd = ROOT) => runPtch(args, cwd, 60_000);
 
 let dir: string;
 beforeAll(async () => {

@@ -3,6 +3,7 @@
 // tensor on to the weight store as soon as it is read, so architectures never hold more than one at a time.
 
 import { ModelFormatError } from "../errors.js";
+import { firstNonFinite } from "../../foundation/numbers.js";
 import { quotedFromFile } from "../../foundation/text.js";
 import type { GgufFile } from "../formats/gguf.js";
 import type { WeightStore } from "../weight-store.js";
@@ -98,13 +99,4 @@ export class WeightReader {
   fail(message: string): ModelFormatError {
     return new ModelFormatError(message, this.source.file);
   }
-}
-
-/** The index of the first NaN or infinity, or -1. */
-function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) {
-    // x - x is 0 for every finite x, NaN for NaN and ±Infinity: one comparison per value.
-    if (values[i]! - values[i]! !== 0) return i;
-  }
-  return -1;
 }

@@ -1,0 +1,10 @@
+// Checks on float arrays that the loader and the generator share.
+
+/** The index of the first NaN or infinity in `values`, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    // x - x is 0 for every finite x, NaN for NaN and ±Infinity: one comparison per value.
+    if (values[i]! - values[i]! !== 0) return i;
+  }
+  return -1;
+}
