@@ -16,6 +16,7 @@ import { readSourceFile, SourceFileError } from "./source-file.js";
 import { resultAsText } from "./run-text.js";
 import { closestName, didYouMean } from "../compiler/edit-distance.js";
 import { measuresOf } from "../compiler/measures.js";
+import { moduleFormatAt } from "../compiler/module-format.js";
 import { compile, formatDiagnostics } from "../compiler/index.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
@@ -35,8 +36,8 @@ const USAGE = `usage: ptch <command> [options]   (ptch --version)
   ptch plan FILE [--json]
       print the compiled plan (the JSON IR the runtime executes)
   ptch compile FILE -o OUT.ts [--force]
-      write a typed TypeScript module that runs the experiment (-o - writes it to standard output); a file
-      that ptch did not write is replaced only with --force
+      write a typed TypeScript module that runs the experiment (-o - writes it to standard output), as an
+      ES module or CommonJS, as Node will load OUT.ts; a file ptch did not write is replaced only with --force
   ptch fmt FILE... [--check] [--json]
       rewrite files in the canonical layout; with --check, list the files that would change
   ptch model MODEL [--json]
@@ -390,6 +391,8 @@ async function compileCommand(args: string[]): Promise<number> {
       .join("/"),
     sourceDir: path.dirname(path.resolve(file.name)),
     outputDir: path.dirname(path.resolve(output)),
+    // For standard output, the module is taken to live in the working directory.
+    moduleFormat: moduleFormatAt(path.resolve(output)),
   });
   await writeWhole(output, text, {
     producedByPtch: (head) => head.startsWith(GENERATED_MODULE_HEADER),

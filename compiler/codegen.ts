@@ -9,6 +9,7 @@ import * as prettier from "prettier";
 import { Project, VariableDeclarationKind } from "ts-morph";
 import { planWithoutLocations } from "./plan-json.js";
 import { withArticle } from "../foundation/text.js";
+import type { ModuleFormat } from "./module-format.js";
 import type { ModelRef, ParamValue, Plan } from "./plan-ir.js";
 
 /** The package name generated modules import the runtime from. */
@@ -21,6 +22,8 @@ export interface CodegenOptions {
   sourceDir: string;
   /** Folder the module is written to: relative model paths are rewritten relative to it. */
   outputDir: string;
+  /** The module system that will load the module (see moduleFormatAt). */
+  moduleFormat: ModuleFormat;
 }
 
 const TYPE_OF_PARAM = { int: "number", float: "number", string: "string" } as const;
@@ -59,10 +62,21 @@ export async function generateModule(plan: Plan, options: CodegenOptions): Promi
   const file = project.createSourceFile("module.ts");
   const embedded = { ...planWithoutLocations(plan), model: relocateModel(plan.model, options) };
 
-  file.addImportDeclaration({
-    moduleSpecifier: RUNTIME_PACKAGE,
-    namedImports: [{ name: "runPlan" }, { name: "Plan", isTypeOnly: true }, { name: "RunResult", isTypeOnly: true }],
-  });
+  const esm = options.moduleFormat === "esm";
+  // CommonJS imports only types statically: a whole-declaration `import type`, which no compiler setting
+  // (verbatimModuleSyntax, say) keeps as a `require`.
+  file.addImportDeclaration(
+    esm
+      ? {
+          moduleSpecifier: RUNTIME_PACKAGE,
+          namedImports: [
+            { name: "runPlan" },
+            { name: "Plan", isTypeOnly: true },
+            { name: "RunResult", isTypeOnly: true },
+          ],
+        }
+      : { moduleSpecifier: RUNTIME_PACKAGE, isTypeOnly: true, namedImports: ["Plan", "RunResult"] },
+  );
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -110,10 +124,14 @@ export async function generateModule(plan: Plan, options: CodegenOptions): Promi
       { name: "options", type: "RunOptions", initializer: "{}" },
     ],
     returnType: "Promise<RunResult>",
-    // Relative model paths resolve against this module's folder, wherever it is imported from.
-    statements: [
-      `return runPlan(plan, { ...options, params: { ...params }, baseDir: new URL(".", import.meta.url) });`,
-    ],
+    // Relative model paths resolve against this module's folder, wherever it is imported from. CommonJS cannot
+    // `require` ptch, an ES module (nor its parser, chevrotain), but it can import it.
+    statements: esm
+      ? [`return runPlan(plan, { ...options, params: { ...params }, baseDir: new URL(".", import.meta.url) });`]
+      : [
+          `const { runPlan } = await import(${JSON.stringify(RUNTIME_PACKAGE)});`,
+          `return runPlan(plan, { ...options, params: { ...params }, baseDir: __dirname });`,
+        ],
   });
   file.insertStatements(0, [
     `${GENERATED_MODULE_HEADER} from ${commentSafe(options.sourceName)}. Do not edit: change the .ptch file and run`,

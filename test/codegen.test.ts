@@ -2,11 +2,13 @@
 // own name, give the same tokens as `ptch run`, and carry any prompt text without it ever becoming code.
 
 import { execFile } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateModule } from "../compiler/codegen.js";
+import { moduleFormatAt } from "../compiler/module-format.js";
 import { expectNoErrors } from "./support/compile.js";
 import { planWithoutLocations } from "../compiler/plan-json.js";
 
@@ -25,7 +27,10 @@ const NASTY = [
 async function emit(name: string, source: string): Promise<string> {
   const plan = expectNoErrors(source);
   const file = path.join(OUT, `${name}.ts`);
-  await writeFile(file, await generateModule(plan, { sourceName: `${name}.ptch`, sourceDir: OUT, outputDir: OUT }));
+  await writeFile(
+    file,
+    await generateModule(plan, { sourceName: `${name}.ptch`, sourceDir: OUT, outputDir: OUT, moduleFormat: "esm" }),
+  );
   return file;
 }
 
@@ -145,5 +150,37 @@ describe("ptch compile output", () => {
     await writeFile(main, `import { plan } from "./constant.js";\nprocess.stdout.write(JSON.stringify(plan));\n`);
     expect(path.basename(file)).toBe("constant.ts");
     expect(JSON.parse(await tsx(main))).toEqual(planWithoutLocations(expectNoErrors(source)));
+  });
+});
+
+describe("the module format follows Node's rules for the output file", () => {
+  let scratch: string;
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), "ptch-module-format-"));
+    await mkdir(path.join(scratch, "esm", "deeper"), { recursive: true });
+    await writeFile(path.join(scratch, "esm", "package.json"), JSON.stringify({ type: "module" }));
+    await mkdir(path.join(scratch, "cjs"));
+    await writeFile(path.join(scratch, "cjs", "package.json"), JSON.stringify({ name: "no-type" }));
+  });
+  afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+  it("reads the extension first, then the nearest package.json's type", () => {
+    expect(moduleFormatAt(path.join(scratch, "cjs", "out.mts"))).toBe("esm");
+    expect(moduleFormatAt(path.join(scratch, "esm", "out.cts"))).toBe("commonjs");
+    expect(moduleFormatAt(path.join(scratch, "esm", "deeper", "out.ts"))).toBe("esm");
+    expect(moduleFormatAt(path.join(scratch, "cjs", "out.ts"))).toBe("commonjs");
+  });
+
+  it("a CommonJS module imports the runtime dynamically and anchors paths at __dirname", async () => {
+    const text = await generateModule(expectNoErrors(sourceWithPrompts(["a"])), {
+      sourceName: "a.ptch",
+      sourceDir: OUT,
+      outputDir: OUT,
+      moduleFormat: "commonjs",
+    });
+    expect(text).toContain('import type { Plan, RunResult } from "ptch";');
+    expect(text).toContain('const { runPlan } = await import("ptch");');
+    expect(text).toContain("baseDir: __dirname");
+    expect(text).not.toContain("import.meta");
   });
 });

@@ -43,6 +43,7 @@ export async function baselinesOf(name: string, source: string): Promise<Record<
       sourceName: file,
       sourceDir: CASES_DIR,
       outputDir: CASES_DIR,
+      moduleFormat: "esm",
     });
   }
   return outputs;
