@@ -22,6 +22,7 @@ import { planWithoutLocations } from "../compiler/plan-json.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { ParamValue, Plan } from "../compiler/plan-ir.js";
 import { GenerationError, ModelOptionError, ModelUnavailableError, PlanRejectedError } from "../runtime/errors.js";
+import { maxOf } from "../foundation/numbers.js";
 
 const USAGE = `usage: ptch <command> [options]   (ptch --version)
 
@@ -429,7 +430,7 @@ async function openModelArgument(text: string) {
 
 /** A right-aligned table: one row per entry, columns padded to the widest cell. */
 function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => r[c]!.length)));
   return rows
     .map(
       (r) =>

@@ -13,6 +13,7 @@ import type {
   SiteSelection,
   ValueExpr,
 } from "../compiler/plan-ir.js";
+import { maxOf, minOf } from "../foundation/numbers.js";
 
 export interface TextOptions {
   /** Show each prompt's tokens. */
@@ -160,7 +161,7 @@ export function measureGrid(measures: readonly MeasureResult[], variables: reado
   const [rowVar, colVar] = variables as [string, string?];
   const distinct = (v: string) => [...new Set(measures.map((m) => m.bindings[v]!))];
   const numbers = measures.map((m) => m.value as number).filter(Number.isFinite);
-  const [low, high] = [Math.min(...numbers), Math.max(...numbers)];
+  const [low, high] = [minOf(numbers), maxOf(numbers)];
   return {
     rowVar,
     colVar,

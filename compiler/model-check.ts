@@ -16,10 +16,12 @@ import {
   type SelectionRole,
   type TokenizedPrompt,
 } from "./resolve.js";
+import { ResultFootprint } from "./result-footprint.js";
 import { SITES } from "./sites.js";
 import type { BoundPlan, Metric, PlanStep, SiteName, SiteSelection, TokenRef, ValueExpr } from "./plan-ir.js";
 import type { Diagnostic } from "../foundation/diagnostics.js";
 import type { SourceRange } from "../foundation/source.js";
+import { maxOf } from "../foundation/numbers.js";
 
 /** What the checks need to know about a model: its shape, not its weights. */
 export interface ModelShape {
@@ -198,6 +200,7 @@ class PlanChecker {
     private readonly model: ModelShape,
     private readonly prompts: ReadonlyMap<string, TokenizedPrompt>,
     private readonly texts: TokenizedTexts,
+    private readonly footprint: ResultFootprint,
   ) {}
 
   /** Every token a metric names must be one token of the vocabulary. */
@@ -307,6 +310,12 @@ class PlanChecker {
   }
 
   checkStep(step: PlanStep, captures: Map<string, ValueShape>): void {
+    this.checkShapes(step, captures);
+    const prompt = this.prompts.get(step.prompt);
+    this.footprint.add(step, prompt?.tokens.length ?? 0, step.kind === "capture" ? captures.get(step.name) : undefined);
+  }
+
+  private checkShapes(step: PlanStep, captures: Map<string, ValueShape>): void {
     switch (step.kind) {
       case "capture": {
         const shape = this.resolveSource(step.site, step.prompt);
@@ -384,7 +393,7 @@ class PlanChecker {
         }
         step.over.forEach((other) => this.overrides.read(other));
         this.recordWrite(step, rows);
-        const last = Math.max(...rows.positions);
+        const last = maxOf(rows.positions);
         for (const other of step.over) {
           const length = this.prompts.get(other)?.tokens.length ?? 0;
           if (last >= length)
@@ -404,10 +413,12 @@ export function checkPlanOnModel(
   model: ModelShape,
   prompts: ReadonlyMap<string, TokenizedPrompt>,
   texts: TokenizedTexts = new Map(),
+  footprint = new ResultFootprint(),
 ): Diagnostic[] {
-  const checker = new PlanChecker(model, prompts, texts);
+  const checker = new PlanChecker(model, prompts, texts, footprint);
   const captures = new Map<string, ValueShape>();
   for (const step of plan.steps) checker.checkStep(step, captures);
+  footprint.nextPoint();
   return checker.diagnostics;
 }
 
@@ -422,20 +433,23 @@ export function checkSweepOnModel(
   texts: TokenizedTexts = new Map(),
 ): Diagnostic[] {
   const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
+  const footprint = new ResultFootprint();
   points.forEach((bound, point) => {
     const bindings = describeBindings(Object.entries(bound.bindings));
-    for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!, texts)) {
+    for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!, texts, footprint)) {
       const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
       const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
       entry.points.add(point);
       found.set(key, entry);
     }
   });
-  return sortByPosition(
-    [...found.values()].map(({ diagnostic, points: at, bindings }) =>
+  const tooLarge = footprint.diagnostic();
+  return sortByPosition([
+    ...[...found.values()].map(({ diagnostic, points: at, bindings }) =>
       at.size === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
     ),
-  );
+    ...(tooLarge ? [tooLarge] : []),
+  ]);
 }
 
 /** The tokens a metric names, inner metrics included. */

@@ -326,6 +326,12 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "step={step} is never reached: this generate makes at most {count} tokens, steps 0..{last}",
   },
+  resultsTooLarge: {
+    code: "PTCH3120",
+    severity: "error",
+    message:
+      "the run's results would take about {size} ({generations} generations of {tokens} tokens, {values} exported values), more than the {max} a run may hold, past it at this statement: run part of the sweeps at a time (--set) or split the file",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticName = keyof typeof DIAGNOSTICS;

@@ -1,6 +1,7 @@
 // Queries over Chevrotain CST nodes that don't depend on the grammar's shape.
 
 import type { CstElement, CstNode } from "chevrotain";
+import { minOf } from "../foundation/numbers.js";
 
 const isNode = (element: CstElement): element is CstNode => "children" in element;
 
@@ -20,5 +21,5 @@ export function firstOffset(node: CstNode): number {
     .flat()
     .map((element) => (isNode(element) ? firstOffset(element) : element.startOffset))
     .filter((offset) => !Number.isNaN(offset));
-  return Math.min(...offsets);
+  return minOf(offsets);
 }

@@ -21,6 +21,7 @@ import { modelShape } from "./architectures/config.js";
 import { tokenizeMetricTexts, tokenizePrompts } from "./tokenizers/tokenizer.js";
 import { generate, type GenerationOutput, type GenerationRequest } from "./generate.js";
 import { PrefillBatcher } from "./prefill-batcher.js";
+import { maxOf } from "../foundation/numbers.js";
 
 export interface RunOptions {
   /**
@@ -110,7 +111,7 @@ export async function runPlanOnModel(
         interventions: experiment.interventionsBefore(generation.step),
       });
     }
-    measures.push(...(await prepared[point]!.measures(ran)));
+    for (const measure of await prepared[point]!.measures(ran)) measures.push(measure);
   }
   const captures = prepared.flatMap((p) => p.captures);
   return {
@@ -140,7 +141,10 @@ async function generateInBatches(
     ((made: number, done: number) =>
       onProgress({ tokens: (tokens += made), total, finished: (finished += done), generations: requests.length }));
   const { nLayers, nKvHeads, headDim } = model.config;
-  const longest = Math.max(0, ...requests.map((r) => r.promptTokens.length + r.maxNewTokens));
+  const longest = maxOf(
+    requests.map((r) => r.promptTokens.length + r.maxNewTokens),
+    0,
+  );
   const bytesPerRow = 2 * nLayers * nKvHeads * headDim * longest * Float32Array.BYTES_PER_ELEMENT;
   const rows = Math.max(
     1,
@@ -148,7 +152,7 @@ async function generateInBatches(
   );
   const outputs: GenerationOutput[] = [];
   for (let start = 0; start < requests.length; start += rows) {
-    outputs.push(...(await generate(model, requests.slice(start, start + rows), onStep)));
+    for (const output of await generate(model, requests.slice(start, start + rows), onStep)) outputs.push(output);
   }
   return outputs;
 }

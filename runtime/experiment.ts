@@ -38,6 +38,7 @@ import type { Model } from "./model.js";
 import type { GraphSites } from "./graph/transformer.js";
 import { siteShape } from "../compiler/model-check.js";
 import { siteId, type ActivationSite } from "./sites.js";
+import { maxOf } from "../foundation/numbers.js";
 
 /** A computed value: a number, or vectors (one per position; a single vector broadcasts). */
 type Value = { kind: "scalar"; value: number } | { kind: "vectors"; vectors: Float32Array[] };
@@ -46,6 +47,13 @@ type Value = { kind: "scalar"; value: number } | { kind: "vectors"; vectors: Flo
 type TableWriter = (table: InterventionTable) => void;
 
 type GenerateStep = Extract<PlanStep, { kind: "generate" }>;
+
+/** The interventions written before a generation on its prompt, and the prompt positions they write. */
+interface ActingInterventions {
+  steps: readonly PlanStep[];
+  positions: readonly number[];
+  generated: boolean;
+}
 
 /** A generation ready to run: its statement and the request (tokens, sampling, interventions) it makes. */
 export interface PreparedGeneration {
@@ -137,6 +145,7 @@ export function sitesOfPlans(plans: readonly BoundPlan[]): GraphSites {
 
 export class Experiment {
   private readonly interventions = new Map<string, TableWriter[]>();
+  private acting?: Map<PlanStep, ActingInterventions>;
   private readonly captured = new Map<string, Value>();
   private readonly tokenIds = new Map<string, number>();
 
@@ -172,7 +181,7 @@ export class Experiment {
     const spec = step.position ?? { kind: "index", index: -1 };
     const rows = resolvePositionSpec(spec, NOWHERE, this.prompts.get(prompt)!, prompt, "source");
     if ("code" in rows) throw new Error(`internal: a checked measure failed to resolve: ${rows.message}`);
-    return Math.max(...rows.positions);
+    return maxOf(rows.positions);
   }
 
   /**
@@ -428,25 +437,51 @@ export class Experiment {
 
   /** The steps that act on a generation: the interventions on its prompt written before it, without locations. */
   interventionsBefore(generation: GenerateStep): PlanStep[] {
-    const before = this.plan.steps.slice(0, this.plan.steps.indexOf(generation));
-    const acting = before.filter(
-      (step) => stepSites(step).writes.length > 0 && "prompt" in step && step.prompt === generation.prompt,
-    );
-    return withoutLocations(acting) as PlanStep[];
+    return [...this.actingOn(generation).steps];
   }
 
   /** The positions of a generation's prompt that its interventions write, and whether they write new ones. */
   intervenedPositions(generation: GenerateStep): { positions: number[]; generated: boolean } {
-    const positions = new Set<number>();
-    let generated = false;
-    for (const step of this.interventionsBefore(generation)) {
-      for (const site of stepSites(step).writes) {
-        const rows = this.rowsOf(site, generation.prompt, "target");
-        rows.positions.forEach((p) => positions.add(p));
-        generated ||= rows.generated;
+    const { positions, generated } = this.actingOn(generation);
+    return { positions: [...positions], generated };
+  }
+
+  /**
+   * What acts on each generation, from one pass over the steps (scanning the steps before each generation
+   * again would be quadratic in a plan of many generations); generations with no intervention between them
+   * share one record.
+   */
+  private actingOn(generation: GenerateStep): ActingInterventions {
+    if (!this.acting) {
+      this.acting = new Map();
+      const byPrompt = new Map<string, { steps: PlanStep[]; positions: Set<number>; generated: boolean }>();
+      const latest = new Map<string, ActingInterventions>();
+      for (const step of this.plan.steps) {
+        if (!("prompt" in step)) continue;
+        const state = byPrompt.get(step.prompt) ?? { steps: [], positions: new Set<number>(), generated: false };
+        byPrompt.set(step.prompt, state);
+        if (step.kind === "generate") {
+          const record = latest.get(step.prompt) ?? {
+            steps: [...state.steps],
+            positions: [...state.positions].sort((a, b) => a - b),
+            generated: state.generated,
+          };
+          latest.set(step.prompt, record);
+          this.acting.set(step, record);
+          continue;
+        }
+        const writes = stepSites(step).writes;
+        if (writes.length === 0) continue;
+        state.steps.push(withoutLocations(step) as PlanStep);
+        for (const site of writes) {
+          const rows = this.rowsOf(site, step.prompt, "target");
+          for (const position of rows.positions) state.positions.add(position);
+          state.generated ||= rows.generated;
+        }
+        latest.delete(step.prompt);
       }
     }
-    return { positions: [...positions].sort((a, b) => a - b), generated };
+    return this.acting.get(generation)!;
   }
 
   get bindings(): BoundPlan["bindings"] {

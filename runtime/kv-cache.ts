@@ -90,7 +90,9 @@ export class KvCache {
   /** Records the positions a run wrote into the buffers. */
   update(newValidity: readonly (readonly boolean[])[]): void {
     this.assertLive();
-    newValidity.forEach((row, b) => this.validity[b]!.push(...row));
+    newValidity.forEach((row, b) => {
+      for (const valid of row) this.validity[b]!.push(valid);
+    });
   }
 
   dispose(): void {

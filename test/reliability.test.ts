@@ -209,6 +209,32 @@ describe(".ptch sources of any size lint in bounded time", () => {
   });
 });
 
+describe("plans of any size run or are refused before they start", () => {
+  it("10k generate statements run, each once, in time linear in their number", async () => {
+    const source = `model "stories260K"\nprompt p = "Once"\n${"generate 1 from p\n".repeat(10_000)}`;
+    const started = Date.now();
+    const outcome = await ptch(["run", await file("many-generations.ptch", source), "--json"]);
+    expect(outcome.code).toBe(0);
+    expect((JSON.parse(outcome.stdout) as { runs: unknown[] }).runs).toHaveLength(10_000);
+    // Each generation scanned the steps before it, and 100k took minutes; now they take seconds.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it("results too large to hold are refused at the statement that takes them over, before anything runs", async () => {
+    const source = [
+      'model "stories260K"',
+      'prompt story = "Once upon a time"',
+      "sweep a in 1..10000",
+      "scale resid[L=2, pos=-1] in story by a",
+      ..."generate 5 from story\n".repeat(40).trimEnd().split("\n"),
+      "",
+    ].join("\n");
+    const outcome = await ptch(["run", await file("too-large.ptch", source)]);
+    expectCleanFailure(outcome, "too-large.ptch:", "error PTCH3120", "400000 generations", "more than the 2.0 GiB");
+    expect(outcome.stderr).toMatch(/too-large\.ptch:\d+:1: error PTCH3120/);
+  });
+});
+
 describe("writes", () => {
   const source = 'model "stories260K"\nprompt p = "Once"\ngenerate 2 from p\n';
 
