@@ -71,19 +71,31 @@ function grid(sweeps: readonly PlanSweep[], given: Readonly<Record<string, Param
 }
 
 function isParamRef(node: unknown): node is ParamRef {
-  return typeof node === "object" && node !== null && Object.keys(node).length === 1 && "param" in node;
+  if (typeof node !== "object" || node === null || !("param" in node)) return false;
+  for (const key in node) if (key !== "param") return false;
+  return true;
 }
 
-/** Replaces every `{param}` reference, wherever it stands, with its value. */
+/**
+ * Replaces every `{param}` reference, wherever it stands, with its value. Whatever holds no reference is kept, not
+ * copied: the points of a sweep share it, and a plan of 100k steps binds without copying each one.
+ */
 function substitute(node: unknown, values: Readonly<Record<string, ParamValue>>): unknown {
-  if (Array.isArray(node)) return node.map((item) => substitute(item, values));
   if (node === null || typeof node !== "object") return node;
   if (isParamRef(node)) {
     const value = values[node.param];
     if (value === undefined) throw new ParamError(`the plan uses parameter '${node.param}', which it does not declare`);
     return value;
   }
-  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substitute(value, values)]));
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const original = node as Record<string, unknown>;
+  for (const key in original) {
+    const value = substitute(original[key], values);
+    if (value === original[key]) continue;
+    copy ??= Array.isArray(node) ? [...(node as unknown[])] : { ...original };
+    (copy as Record<string, unknown>)[key] = value;
+  }
+  return copy ?? node;
 }
 
 /**

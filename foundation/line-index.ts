@@ -47,8 +47,18 @@ export class LineIndex {
     return this.source.slice(start, nextStart).replace(/[\r\n]+$/, "");
   }
 
-  /** Binary search for the last line starting at or before `offset`. */
+  /** The line of the last lookup: the parser asks for positions in order, mostly on the same line. */
+  private lastLine = 0;
+
+  /** The last line starting at or before `offset`: the last lookup's line, or a binary search. */
   private lineIndexOf(offset: number): number {
+    const last = this.lastLine;
+    if (this.lineStarts[last]! <= offset && !(this.lineStarts[last + 1]! <= offset)) return last;
+    this.lastLine = this.searchLine(offset);
+    return this.lastLine;
+  }
+
+  private searchLine(offset: number): number {
     let low = 0;
     let high = this.lineStarts.length - 1;
     while (low < high) {

@@ -51,12 +51,17 @@ import { parser } from "./parser.js";
 import { tokenRange } from "./token-range.js";
 
 export function buildAst(
-  cst: Cst.ProgramCstNode,
-  comments: IToken[],
+  blocks: Iterable<{ cst: Cst.ProgramCstNode; recovered: boolean }>,
+  /** Read only after the last block: `blocks` may still be adding to it. */
+  comments: readonly IToken[],
   lines: LineIndex,
 ): { program: Program; diagnostics: Diagnostic[] } {
   const builder = new AstBuilder(lines);
-  const statements = builder.program(cst.children);
+  const statements: Statement[] = [];
+  for (const { cst, recovered } of blocks) {
+    builder.recovered = recovered;
+    for (const statement of builder.program(cst.children)) statements.push(statement);
+  }
   const program: Program = {
     statements,
     comments: comments.map((token) => builder.comment(token)),
@@ -82,6 +87,8 @@ const BaseVisitor = parser.getBaseCstVisitorConstructor<void, unknown>();
 
 class AstBuilder extends BaseVisitor implements Cst.CstVisitor<void, unknown> {
   readonly diagnostics: Diagnostic[] = [];
+  /** Whether the parser reported errors in the CST being built: only then may recovery have left gaps. */
+  recovered = false;
 
   constructor(private readonly lines: LineIndex) {
     super();
@@ -99,7 +106,7 @@ class AstBuilder extends BaseVisitor implements Cst.CstVisitor<void, unknown> {
    */
   statement(children: Cst.StatementCstChildren): Statement | undefined {
     const [form] = Object.values(children).flat();
-    if (!form || !isComplete(form)) return undefined;
+    if (!form || (this.recovered && !isComplete(form))) return undefined;
     switch (form.name) {
       case "modelStatement":
         return this.modelStatement(form.children);

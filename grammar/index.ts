@@ -37,30 +37,65 @@ export interface CstParseResult {
   tooComplex?: boolean;
 }
 
-/** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
-export function parseCst(source: string): CstParseResult {
-  const lexed = lexer.tokenize(source);
-  const { tokens, exceeded } = withoutOversizedExpressions(lexed.tokens);
+interface Lexed {
+  tokens: IToken[];
+  comments: IToken[];
+  lexErrors: ILexingError[];
+  exceededLimits: ExpressionLimitExceeded[];
+}
+
+/** Lexes `text`, which starts at `offset` of the whole text: every offset is made one in the whole text. */
+function lex(text: string, offset = 0): Lexed {
+  const lexed = lexer.tokenize(text);
   const comments = lexed.groups["comments"] ?? [];
+  if (offset > 0) {
+    for (const token of lexed.tokens) token.startOffset += offset;
+    for (const token of comments) token.startOffset += offset;
+    for (const error of lexed.errors) error.offset += offset;
+  }
+  const { tokens, exceeded } = withoutOversizedExpressions(lexed.tokens);
+  return { tokens, comments, lexErrors: lexed.errors, exceededLimits: exceeded };
+}
+
+/** Parses `tokens` as a program; undefined when recovery exhausted the stack. */
+function parseTokens(tokens: IToken[]): { cst: ProgramCstNode; errors: IRecognitionException[] } | undefined {
   parser.input = tokens;
   try {
     const cst = parser.program() as ProgramCstNode;
-    return { cst, tokens, comments, lexErrors: lexed.errors, parseErrors: parser.errors, exceededLimits: exceeded };
+    return { cst, errors: parser.errors };
   } catch (error) {
     // Chevrotain's error recovery recurses once per error inside a list, so tens of thousands of malformed
     // items exhaust the stack. Such a file gets one diagnostic instead of a crash.
     if (!(error instanceof RangeError)) throw error;
-    parser.input = [];
-    const empty = parser.program() as ProgramCstNode;
-    return {
-      cst: empty,
-      tokens: [],
-      comments,
-      lexErrors: lexed.errors,
-      parseErrors: [],
-      exceededLimits: exceeded,
-      tooComplex: true,
-    };
+    return undefined;
+  }
+}
+
+/** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
+export function parseCst(source: string): CstParseResult {
+  const { tokens, comments, lexErrors, exceededLimits } = lex(source);
+  const parsed = parseTokens(tokens);
+  if (parsed) return { cst: parsed.cst, tokens, comments, lexErrors, parseErrors: parsed.errors, exceededLimits };
+  parser.input = [];
+  const empty = parser.program() as ProgramCstNode;
+  return { cst: empty, tokens: [], comments, lexErrors, parseErrors: [], exceededLimits, tooComplex: true };
+}
+
+/**
+ * `parse` reads the text in blocks of about this many characters, each ending at a line break, and keeps only the
+ * AST of each: a block's tokens and CST (some 6 KB per statement) are garbage before the next one is lexed, where
+ * a whole 10 MB file's would take gigabytes. No token spans a line break, and recovery never crosses a separator
+ * (parser.ts), so every block lexes and parses exactly as it would within the whole file.
+ */
+const BLOCK_CHARACTERS = 64 * 1024;
+
+/** `source` cut into blocks that end at a "\n" (but the last), with the offset each starts at. */
+function* blocksOf(source: string): Generator<{ text: string; offset: number }> {
+  for (let start = 0; start < source.length;) {
+    const lineBreak = source.indexOf("\n", start + BLOCK_CHARACTERS);
+    const end = lineBreak < 0 ? source.length : lineBreak + 1;
+    yield { text: source.slice(start, end), offset: start };
+    start = end;
   }
 }
 
@@ -71,8 +106,36 @@ export interface ParseResult {
 }
 
 export function parse(source: string): ParseResult {
-  const { cst, tokens, comments, lexErrors, parseErrors, exceededLimits, tooComplex } = parseCst(source);
   const lines = new LineIndex(source);
+  const lexicalErrors: Diagnostic[] = [];
+  const syntaxErrors: Diagnostic[] = [];
+  // Filled as the blocks are read; buildAst maps the comments once it has read them all.
+  const comments: IToken[] = [];
+  let tooComplex = false;
+  function* parsedBlocks() {
+    for (const { text, offset } of blocksOf(source)) {
+      const { tokens, comments: blockComments, lexErrors, exceededLimits } = lex(text, offset);
+      for (const comment of blockComments) comments.push(comment);
+      for (const error of lexErrors) lexicalErrors.push(lexErrorToDiagnostic(error, source, lines));
+      for (const { limit, token } of exceededLimits) {
+        lexicalErrors.push(
+          limit === "nesting"
+            ? createDiagnostic("expressionTooDeep", tokenRange(token, lines), { max: MAX_EXPRESSION_NESTING })
+            : createDiagnostic("expressionTooLong", tokenRange(token, lines), { max: MAX_EXPRESSION_OPERATORS }),
+        );
+      }
+      const parsed = parseTokens(tokens);
+      if (!parsed) {
+        tooComplex = true;
+        return;
+      }
+      for (const error of withoutCascades(parsed.errors, parsed.cst, tokens)) {
+        syntaxErrors.push(parseErrorToDiagnostic(error, tokens, lines));
+      }
+      yield { cst: parsed.cst, recovered: parsed.errors.length > 0 };
+    }
+  }
+  const { program, diagnostics: literalDiagnostics } = buildAst(parsedBlocks(), comments, lines);
   if (tooComplex) {
     const whole = lines.rangeAt(0, source.length);
     return {
@@ -80,18 +143,7 @@ export function parse(source: string): ParseResult {
       diagnostics: [createDiagnostic("fileTooComplex", lines.rangeAt(0, 0), {})],
     };
   }
-  const { program, diagnostics: literalDiagnostics } = buildAst(cst, comments, lines);
-  const diagnostics = sortByPosition([
-    ...lexErrors.map((error) => lexErrorToDiagnostic(error, source, lines)),
-    ...exceededLimits.map(({ limit, token }) =>
-      limit === "nesting"
-        ? createDiagnostic("expressionTooDeep", tokenRange(token, lines), { max: MAX_EXPRESSION_NESTING })
-        : createDiagnostic("expressionTooLong", tokenRange(token, lines), { max: MAX_EXPRESSION_OPERATORS }),
-    ),
-    ...withoutCascades(parseErrors, cst, tokens).map((error) => parseErrorToDiagnostic(error, tokens, lines)),
-    ...literalDiagnostics,
-  ]);
-  return { program, diagnostics };
+  return { program, diagnostics: sortByPosition([...lexicalErrors, ...syntaxErrors, ...literalDiagnostics]) };
 }
 
 /**
@@ -105,11 +157,19 @@ function withoutCascades(
   cst: ProgramCstNode,
   tokens: IToken[],
 ): IRecognitionException[] {
+  if (errors.length === 0) return errors;
   const separatorOffsets = tokens.filter((token) => tokenMatcher(token, Separator)).map((token) => token.startOffset);
-  // Statements are numbered by the separators before them; the end-of-file token has no offset, and is last.
+  // Statements are numbered by the separators before them (found by bisection: there may be 100k errors and as
+  // many statements); the end-of-file token has no offset, and is last.
   const statementAt = (offset: number) => {
     const at = Number.isNaN(offset) ? Infinity : offset;
-    return separatorOffsets.filter((separator) => separator < at).length;
+    let [low, high] = [0, separatorOffsets.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (separatorOffsets[middle]! < at) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   };
   const incomplete = new Set(
     (cst.children.statement ?? [])

@@ -209,7 +209,9 @@ export const allTokens: TokenType[] = [
 ];
 
 export const lexer = new Lexer(allTokens, {
-  positionTracking: "full",
+  // Ranges come from start offsets and images through the LineIndex (token-range.ts): lines, columns and end
+  // offsets per token would only cost memory. ("onlyOffset" keeps start offsets only in this Chevrotain.)
+  positionTracking: "onlyOffset",
   lineTerminatorsPattern: new RegExp(LINE_BREAK, "g"),
   lineTerminatorCharacters: ["\n", "\r"],
   ensureOptimizations: true,

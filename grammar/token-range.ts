@@ -1,5 +1,5 @@
-// Where a token is, as a SourceRange. Chevrotain's own end positions are inclusive and undefined for the
-// end-of-file token, so every range is derived from offsets through the one LineIndex instead.
+// Where a token is, as a SourceRange. The lexer tracks only start offsets (lexer.ts), so a token ends where its
+// image does, and every range is derived from offsets through the one LineIndex.
 
 import { EOF, type IToken } from "chevrotain";
 import type { LineIndex } from "../foundation/line-index.js";
@@ -11,5 +11,5 @@ export function tokenRange(token: IToken, lines: LineIndex): SourceRange {
   if (token.tokenType === EOF) return lines.endOfText();
   // An error at a line break is reported as an empty range at the end of the line, not one spanning into the next.
   if (token.tokenType === Newline) return lines.rangeAt(token.startOffset, token.startOffset);
-  return lines.rangeAt(token.startOffset, token.endOffset! + 1);
+  return lines.rangeAt(token.startOffset, token.startOffset + token.image.length);
 }
