@@ -5,6 +5,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { describeFileError } from "../foundation/text.js";
+import { decodeUtf8, firstInvalidUtf8 } from "../foundation/utf8.js";
 
 /** The largest source ptch reads: far beyond any experiment, small enough to lint in seconds. */
 export const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
@@ -55,11 +56,7 @@ export function whyNotText(bytes: Uint8Array): string | undefined {
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) return `is a binary file (a NUL byte at offset ${nul}), not a .ptch source`;
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return `is not valid UTF-8 (${invalidUtf8At(bytes)}); ptch reads UTF-8 text`;
-  }
+  if (decodeUtf8(bytes) === undefined) return `is not valid UTF-8 (${invalidUtf8At(bytes)}); ptch reads UTF-8 text`;
   return undefined;
 }
 
@@ -91,46 +88,4 @@ function invalidUtf8At(bytes: Uint8Array): string {
     .split(/\r\n|\r|\n/);
   const byte = bytes[offset]?.toString(16).padStart(2, "0") ?? "end of file";
   return `line ${lines.length}, column ${lines.at(-1)!.length + 1}: byte 0x${byte}`;
-}
-
-/**
- * The well-formed UTF-8 sequences (RFC 3629, as the Unicode standard's table 3-7 lists them): by lead byte, how
- * many continuation bytes follow, and the range the first of them must lie in (which rules out overlong forms and
- * surrogates; the others lie in 0x80–0xbf).
- */
-const UTF8_SEQUENCES: readonly { leads: [number, number]; count: number; second: [number, number] }[] = [
-  { leads: [0xc2, 0xdf], count: 1, second: [0x80, 0xbf] },
-  { leads: [0xe0, 0xe0], count: 2, second: [0xa0, 0xbf] },
-  { leads: [0xe1, 0xec], count: 2, second: [0x80, 0xbf] },
-  { leads: [0xed, 0xed], count: 2, second: [0x80, 0x9f] },
-  { leads: [0xee, 0xef], count: 2, second: [0x80, 0xbf] },
-  { leads: [0xf0, 0xf0], count: 3, second: [0x90, 0xbf] },
-  { leads: [0xf1, 0xf3], count: 3, second: [0x80, 0xbf] },
-  { leads: [0xf4, 0xf4], count: 3, second: [0x80, 0x8f] },
-];
-
-/** The offset of the first byte that starts no valid UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const lead = bytes[i]!;
-    if (lead < 0x80) {
-      i++;
-      continue;
-    }
-    const sequence = UTF8_SEQUENCES.find((row) => lead >= row.leads[0] && lead <= row.leads[1]);
-    if (!sequence) return i;
-    const {
-      count,
-      second: [low, high],
-    } = sequence;
-    const second = bytes[i + 1];
-    if (second === undefined || second < low || second > high) return i;
-    for (let k = 2; k <= count; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || next < 0x80 || next > 0xbf) return i;
-    }
-    i += count + 1;
-  }
-  return i;
 }

@@ -15,6 +15,7 @@ import { writeRandomLlama, type RandomLlamaOptions } from "./support/random-llam
 import { editDistance, closestName } from "../compiler/edit-distance.js";
 import { compile, formatDiagnostics } from "../compiler/index.js";
 import { whyNotText } from "../bin/source-file.js";
+import { readJsonFile } from "../runtime/formats/hf-dir.js";
 
 /** Every process here must end within a minute, or it counts as hanging. */
 const ptch = (args: string[], cwd = ROOT) => runPtch(args, cwd, 60_000);
@@ -65,6 +66,36 @@ describe("model files", () => {
   it("refuse tensors the metadata does not describe: a block_count of 1 in a file of 2 blocks", async () => {
     const error = await loadError("extra-blocks", { layers: 2, metadata: { "llama.block_count": gv.u32(1) } });
     expect(error.message).toMatch(/tensors .*"blk\.1\.attn_norm\.weight".* are not part of the model/);
+  });
+
+  it("refuse a vocabulary token that is not UTF-8 rather than read it as U+FFFD, naming the token", async () => {
+    const model = path.join(dir, "bad-utf8-token.gguf");
+    await writeRandomLlama(model, { pieces: ["\u00ffmarker", "once", "upon"] });
+    const bytes = new Uint8Array(await readFile(model));
+    const marker = Buffer.from("\u00ffmarker", "utf8"); // c3 bf, then ASCII
+    const at = Buffer.from(bytes).indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = 0xff; // a byte that starts no UTF-8 sequence, the length unchanged
+    await writeFile(model, bytes);
+    const error = await Model.load({ kind: "file", path: model }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(ModelFormatError);
+    expect(error!.message).toMatch(
+      /metadata key 'tokenizer\.ggml\.tokens'\[\d+\] is not valid UTF-8 \(byte 0xff at offset 0\)/,
+    );
+  });
+
+  it("refuse a tokenizer.json (or any JSON of a model) that is not UTF-8", async () => {
+    const json = Buffer.from(JSON.stringify({ model: { vocab: { once: 0 } } }));
+    const tokenizerJson = await file(
+      "tokenizer.json",
+      Buffer.concat([json.subarray(0, 10), Buffer.from([0xc3, 0x28]), json.subarray(10)]),
+    );
+    expect(() => readJsonFile(tokenizerJson)).toThrow(
+      expect.objectContaining({ message: "not valid UTF-8 (byte 0xc3 at offset 10)", file: tokenizerJson }),
+    );
   });
 
   it("refuse a NaN or an infinite weight, naming the tensor", async () => {

@@ -14,6 +14,7 @@
 // checks every tensor's extent against the file's size; a tensor's data is read from the file when asked for.
 
 import { quotedFromFile } from "../../foundation/text.js";
+import { decodeUtf8, describeInvalidUtf8 } from "../../foundation/utf8.js";
 import { constants as bufferConstants } from "node:buffer";
 import { ModelFormatError } from "../errors.js";
 import { MAX_HYPERPARAMETER } from "../architectures/architecture.js";
@@ -554,7 +555,6 @@ class PrefixTooShort extends Error {
 class ByteCursor {
   readonly view: DataView;
   offset = 0;
-  private static readonly utf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // a leading U+FEFF is content
 
   constructor(
     readonly bytes: Uint8Array,
@@ -618,6 +618,10 @@ class ByteCursor {
     const length = this.u64(`length of ${what}`);
     if (length > BigInt(this.fileSize - this.offset)) throw this.truncated(what, BigInt(this.offset) + length);
     const start = this.advance(Number(length), what);
-    return ByteCursor.utf8.decode(this.bytes.subarray(start, this.offset));
+    const bytes = this.bytes.subarray(start, this.offset);
+    const text = decodeUtf8(bytes);
+    // GGUF strings are UTF-8; replacing bad bytes with U+FFFD would make two vocabulary tokens one, say.
+    if (text === undefined) throw this.error(`corrupt: ${what} is not valid UTF-8 (${describeInvalidUtf8(bytes)})`);
+    return text;
   }
 }

@@ -5,6 +5,7 @@ import { fileSource } from "./file-ranges.js";
 import path from "node:path";
 import { HfConfig } from "../architectures/architecture.js";
 import { ModelFormatError } from "../errors.js";
+import { decodeUtf8, describeInvalidUtf8 } from "../../foundation/utf8.js";
 
 /** config.json files are a few kilobytes; anything far larger is not one. */
 const MAX_CONFIG_BYTES = 16 * 2 ** 20;
@@ -17,7 +18,12 @@ export function readJsonFile(file: string, maxBytes: number = MAX_CONFIG_BYTES):
   if (source.size > maxBytes) {
     throw new ModelFormatError(`${source.size} bytes is too large for a JSON file of a model`, file);
   }
-  const text = source.reading((read) => Buffer.from(read(0, source.size, "the JSON")).toString("utf8"));
+  const text = source.reading((read) => {
+    const bytes = read(0, source.size, "the JSON");
+    const decoded = decodeUtf8(bytes);
+    if (decoded === undefined) throw new ModelFormatError(`not valid UTF-8 (${describeInvalidUtf8(bytes)})`, file);
+    return decoded;
+  });
   try {
     return JSON.parse(text);
   } catch (error) {
