@@ -79,12 +79,6 @@ export const DIAGNOSTICS = {
     severity: "error",
     message: "this value has more than {max} operators (+ - * /, signs included)",
   },
-  fileTooComplex: {
-    code: "PTCH1012",
-    severity: "error",
-    message:
-      "this file is too broken to parse: fix the first syntax errors (a list with thousands of malformed items?)",
-  },
 
   // 2xxx names and resolution
   undefinedPrompt: { code: "PTCH2001", severity: "error", message: "no prompt named '{name}'{suggestion}" },
@@ -349,6 +343,21 @@ export type DiagnosticArgs<Name extends DiagnosticName> = Record<
 export type RelatedInformation = NonNullable<Diagnostic["related"]>[number];
 
 /** Creates the diagnostic `name` from the catalogue, filling its message placeholders from `args`. */
+/**
+ * The most characters of one value that a message shows. Values are mostly what the user wrote (a name, a string)
+ * or lists of them; a 100k-character name would otherwise fill the message, and each of its repeats.
+ */
+const MAX_ARGUMENT_CHARACTERS = 120;
+
+/** `text`, cut to its first MAX_ARGUMENT_CHARACTERS (never inside a surrogate pair) and "…" where it was longer. */
+function shortened(text: string): string {
+  if (text.length <= MAX_ARGUMENT_CHARACTERS) return text;
+  const cut = /[\ud800-\udbff]/.test(text[MAX_ARGUMENT_CHARACTERS - 1]!)
+    ? MAX_ARGUMENT_CHARACTERS - 1
+    : MAX_ARGUMENT_CHARACTERS;
+  return `${text.slice(0, cut)}…`;
+}
+
 export function createDiagnostic<Name extends DiagnosticName>(
   name: Name,
   range: SourceRange,
@@ -357,7 +366,7 @@ export function createDiagnostic<Name extends DiagnosticName>(
 ): Diagnostic {
   const spec: DiagnosticSpec = DIAGNOSTICS[name];
   const message = spec.message.replace(/\{(\w+)\}/g, (_, key: string) =>
-    String((args as Record<string, string | number>)[key]),
+    shortened(String((args as Record<string, string | number>)[key])),
   );
   return { code: spec.code, severity: spec.severity, message, range, ...(related ? { related } : {}) };
 }

@@ -33,8 +33,6 @@ export interface CstParseResult {
   parseErrors: IRecognitionException[];
   /** Where statements exceed a limit on the size of their value; they are left out of the parse. */
   exceededLimits: ExpressionLimitExceeded[];
-  /** The file was too large or too broken to parse at all (its CST is empty). */
-  tooComplex?: boolean;
 }
 
 interface Lexed {
@@ -57,28 +55,21 @@ function lex(text: string, offset = 0): Lexed {
   return { tokens, comments, lexErrors: lexed.errors, exceededLimits: exceeded };
 }
 
-/** Parses `tokens` as a program; undefined when recovery exhausted the stack. */
-function parseTokens(tokens: IToken[]): { cst: ProgramCstNode; errors: IRecognitionException[] } | undefined {
+/**
+ * Parses `tokens` as a program. Recovery stays shallow however broken the input (parser.ts caps its nesting), and
+ * expression-limits.ts keeps deep expressions out, so the parser's recursion is bounded.
+ */
+function parseTokens(tokens: IToken[]): { cst: ProgramCstNode; errors: IRecognitionException[] } {
   parser.input = tokens;
-  try {
-    const cst = parser.program() as ProgramCstNode;
-    return { cst, errors: parser.errors };
-  } catch (error) {
-    // Chevrotain's error recovery recurses once per error inside a list, so tens of thousands of malformed
-    // items exhaust the stack. Such a file gets one diagnostic instead of a crash.
-    if (!(error instanceof RangeError)) throw error;
-    return undefined;
-  }
+  const cst = parser.program() as ProgramCstNode;
+  return { cst, errors: parser.errors };
 }
 
 /** Lexes and parses `source` into Chevrotain's CST, for tools that need every token (formatters, editors). */
 export function parseCst(source: string): CstParseResult {
   const { tokens, comments, lexErrors, exceededLimits } = lex(source);
   const parsed = parseTokens(tokens);
-  if (parsed) return { cst: parsed.cst, tokens, comments, lexErrors, parseErrors: parsed.errors, exceededLimits };
-  parser.input = [];
-  const empty = parser.program() as ProgramCstNode;
-  return { cst: empty, tokens: [], comments, lexErrors, parseErrors: [], exceededLimits, tooComplex: true };
+  return { cst: parsed.cst, tokens, comments, lexErrors, parseErrors: parsed.errors, exceededLimits };
 }
 
 /**
@@ -111,7 +102,6 @@ export function parse(source: string): ParseResult {
   const syntaxErrors: Diagnostic[] = [];
   // Filled as the blocks are read; buildAst maps the comments once it has read them all.
   const comments: IToken[] = [];
-  let tooComplex = false;
   function* parsedBlocks() {
     for (const { text, offset } of blocksOf(source)) {
       const { tokens, comments: blockComments, lexErrors, exceededLimits } = lex(text, offset);
@@ -125,10 +115,6 @@ export function parse(source: string): ParseResult {
         );
       }
       const parsed = parseTokens(tokens);
-      if (!parsed) {
-        tooComplex = true;
-        return;
-      }
       for (const error of withoutCascades(parsed.errors, parsed.cst, tokens)) {
         syntaxErrors.push(parseErrorToDiagnostic(error, tokens, lines));
       }
@@ -136,13 +122,6 @@ export function parse(source: string): ParseResult {
     }
   }
   const { program, diagnostics: literalDiagnostics } = buildAst(parsedBlocks(), comments, lines);
-  if (tooComplex) {
-    const whole = lines.rangeAt(0, source.length);
-    return {
-      program: { statements: [], comments: [], range: whole },
-      diagnostics: [createDiagnostic("fileTooComplex", lines.rangeAt(0, 0), {})],
-    };
-  }
   return { program, diagnostics: sortByPosition([...lexicalErrors, ...syntaxErrors, ...literalDiagnostics]) };
 }
 

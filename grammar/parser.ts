@@ -5,7 +5,7 @@
 // Inside a statement, recovery may also resume at one of its own keywords ('to', 'in', 'of'); what it reads from
 // there is often misread, so `parse` reports only the first error of a statement that recovery could not complete.
 
-import { CstParser, tokenMatcher, type TokenType } from "chevrotain";
+import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from "chevrotain";
 import {
   Add,
   AdditiveOperator,
@@ -56,6 +56,20 @@ import { expectationRecorder } from "./syntax-errors.js";
 /** The tokens error recovery may skip as stray: values, not structure. */
 const strayTokenTypes = [Identifier, Numeral, StringLiteral];
 
+/** The malformed items one list recovers from before the rest of its statement is skipped. */
+export const MAX_LIST_RECOVERIES = 64;
+
+/** The recovery methods every Chevrotain parser has at run time, though its typings leave them out. */
+interface RepetitionRecovery {
+  tryInRepetitionRecovery(...args: unknown[]): void;
+  shouldInRepetitionRecoveryBeTried(...args: unknown[]): boolean;
+  flattenFollowSet(): TokenType[];
+}
+
+function sameTokenTypes(left: readonly TokenType[], right: readonly TokenType[]): boolean {
+  return left.length === right.length && left.every((type, index) => type === right[index]);
+}
+
 class PtchParser extends CstParser {
   constructor() {
     super(allTokens, { recoveryEnabled: true, errorMessageProvider: expectationRecorder });
@@ -78,6 +92,66 @@ class PtchParser extends CstParser {
   protected override canTokenTypeBeDeletedInRecovery(): boolean {
     const stray = this.LA(1);
     return strayTokenTypes.some((tokenType) => tokenMatcher(stray, tokenType));
+  }
+
+  /** How many in-list recoveries are nested now (see `shouldInRepetitionRecoveryBeTried`). */
+  private repetitionRecoveries = 0;
+
+  /**
+   * Chevrotain resumes a list after a malformed item by calling the list's loop again from inside its recovery, so
+   * every malformed item nests one level deeper, and each first scans ahead to the end of the statement: a list of
+   * n malformed items costs n² and, past some thousands, the stack. Past MAX_LIST_RECOVERIES of them the list ends
+   * there and the statement recovers as a whole (one diagnostic, the first): linear and shallow at any length.
+   * These methods and `findReSyncTokenType` are Chevrotain 11's recovery internals (not in its typings); the version is pinned, and
+   * test/grammar/syntax-errors.test.ts fails if the cap stops being applied.
+   */
+  protected tryInRepetitionRecovery(...args: unknown[]): void {
+    this.repetitionRecoveries++;
+    try {
+      (CstParser.prototype as unknown as RepetitionRecovery).tryInRepetitionRecovery.apply(this, args);
+    } finally {
+      this.repetitionRecoveries--;
+    }
+  }
+
+  protected shouldInRepetitionRecoveryBeTried(...args: unknown[]): boolean {
+    if (this.repetitionRecoveries >= MAX_LIST_RECOVERIES) return false;
+    return (CstParser.prototype as unknown as RepetitionRecovery).shouldInRepetitionRecoveryBeTried.apply(this, args);
+  }
+
+  /** The last answer of `findReSyncTokenType`: the follow set it was for, and the token that matched it. */
+  private lastReSync: { follow: TokenType[]; token: IToken; type: TokenType } | undefined;
+
+  /**
+   * Every in-list recovery first finds the next token it could re-synchronise at, scanning ahead (Chevrotain does
+   * so one lodash call per token). The recoveries in one list all ask for the same follow set from ever later
+   * tokens, so the answer holds until the parser passes the token that gave it.
+   */
+  protected findReSyncTokenType(): TokenType {
+    const follow = (this as unknown as RepetitionRecovery).flattenFollowSet();
+    const next = this.LA(1);
+    const last = this.lastReSync;
+    if (
+      last !== undefined &&
+      sameTokenTypes(last.follow, follow) &&
+      (tokenMatcher(last.token, EOF) || next.startOffset <= last.token.startOffset)
+    ) {
+      return last.type;
+    }
+    // Ends at the end of the input at the latest: EOF is in every follow set, and LA past the end is EOF.
+    for (let ahead = 1; ; ahead++) {
+      const token = this.LA(ahead);
+      const type = follow.find((candidate) => tokenMatcher(token, candidate));
+      if (type !== undefined) {
+        this.lastReSync = { follow, token, type };
+        return type;
+      }
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    this.lastReSync = undefined;
   }
 
   // program := statement? (Separator statement?)*

@@ -63,13 +63,10 @@ const completePrograms = ptchBlocks(doc).filter(
 );
 
 /**
- * An example as the document describes it rather than as printed: PTCH1012 needs a list of many thousands of
- * malformed items, which the document shows three of; PTCH3120 40 generations per point, shown as three.
+ * An example as the document describes it rather than as printed: PTCH3120 needs 40 generations per point, which
+ * the document shows three of.
  */
 function atScale(code: string, example: string): string {
-  if (code === "PTCH1012") {
-    return example.replace("[1 2, 1 2, 1 2]", `[${Array.from({ length: 20_000 }, () => "1 2").join(", ")}]`);
-  }
   if (code === "PTCH3120") return example.replace(/(generate 5 from story\n)+/, "generate 5 from story\n".repeat(40));
   return example;
 }

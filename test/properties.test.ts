@@ -1,10 +1,11 @@
 // Properties over random experiments on the bundled model: lint never throws, and a plan that lint accepts
-// runs to the end — a bad selector is always caught before generation, never in the middle of it.
+// runs to the end — a bad selector is always caught before generation, never in the middle of it. And over huge
+// and deeply nested inputs: lint and its text output finish, within a time bound, whatever the size.
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasErrors } from "../foundation/diagnostics.js";
-import { compile } from "../compiler/index.js";
+import { compile, formatDiagnostics } from "../compiler/index.js";
 import { runPlanOnModel } from "../runtime/execute.js";
 import { lint } from "../runtime/lint.js";
 import { Model } from "../runtime/model.js";
@@ -101,4 +102,47 @@ describe("random experiments", () => {
     // The generator is only useful if it produces runnable experiments too.
     expect(accepted).toBeGreaterThan(10);
   });
+});
+
+/** Sources that stress one dimension each, `n` deep or long: nesting, one huge statement, or very many. */
+const hugeInputs: Record<string, (n: number) => string> = {
+  nestedParentheses: (n) => `add ${"(".repeat(n)}1${")".repeat(n)} to resid[L=0, pos=0] in a`,
+  unclosedParentheses: (n) => `add ${"(".repeat(n)} to resid[L=0] in a`,
+  strayClosers: (n) => ")".repeat(n),
+  nestedBrackets: (n) => `zero resid${"[".repeat(n)} in a`,
+  nestedCalls: (n) => `measure m = ${"prob(".repeat(n)}${")".repeat(n)} of a`,
+  operatorChain: (n) => `add ${"1 + ".repeat(n)}1 to resid[L=0, pos=0] in a`,
+  longSweep: (n) => `sweep s in [${Array.from({ length: n }, (_, i) => i).join(", ")}]`,
+  malformedSweep: (n) => `sweep s in [${Array(n).fill("1 2").join(", ")}]`,
+  longString: (n) => `prompt long = "${"ab".repeat(n * 5)}"`,
+  longName: (n) => `generate 1 from ${"a".repeat(n * 5)}b`,
+  manyStatements: (n) => "patch resid[L=0, pos=0] from a into b\n".repeat(n),
+  manyErrors: (n) => ")(\n".repeat(n),
+  manyMisspellings: (n) => "generate 1 from aa\n".repeat(n),
+};
+
+describe("huge and deeply nested inputs", () => {
+  // Each input, up to some megabytes, takes well under a few seconds here; the bound catches a return of the
+  // quadratic paths (recovery, did-you-mean, diagnostics as text) and the stack overflows, not small slowdowns.
+  const TIME_BOUND_MS = 20_000;
+  it("lint answers every one with diagnostics, in bounded time, and they print as bounded text", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(hugeInputs)),
+        fc.integer({ min: 1, max: 60_000 }),
+        async (kind, n) => {
+          const source = `${PREAMBLE}${hugeInputs[kind]!(n)}\ngenerate 1 from a\n`;
+          const start = performance.now();
+          const diagnostics = await lint(source, { baseDir: process.cwd() });
+          const text = formatDiagnostics(diagnostics, "huge.ptch", source);
+          expect(performance.now() - start).toBeLessThan(TIME_BOUND_MS);
+          expect(diagnostics.every((d) => /^PTCH\d{4}$/.test(d.code))).toBe(true);
+          // At most 20 diagnostics of each code print, each with one source line cut to the terminal's width.
+          expect(text.length).toBeLessThan(100_000);
+        },
+      ),
+      // Every kind at its largest, then random kinds and sizes.
+      { numRuns: 24, seed: 20261204, examples: Object.keys(hugeInputs).map((kind) => [kind, 60_000]) },
+    );
+  }, 240_000);
 });

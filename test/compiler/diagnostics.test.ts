@@ -86,6 +86,15 @@ describe("diagnostic catalogue", () => {
       range,
     });
   });
+
+  it("shows at most 120 characters of one value, so that a huge name cannot fill the message", () => {
+    const range: SourceRange = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+    const { message } = createDiagnostic("undefinedPrompt", range, { name: "n".repeat(100_000), suggestion: "" });
+    expect(message).toBe(`no prompt named '${"n".repeat(120)}…'`);
+    // A cut never splits a surrogate pair.
+    const emoji = createDiagnostic("undefinedPrompt", range, { name: `${"n".repeat(119)}😀😀`, suggestion: "" });
+    expect(emoji.message).toBe(`no prompt named '${"n".repeat(119)}…'`);
+  });
 });
 
 describe("edit distance", () => {

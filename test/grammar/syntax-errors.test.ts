@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parse } from "../../grammar/index.js";
+import { MAX_LIST_RECOVERIES } from "../../grammar/parser.js";
 import { spanOf, startOf } from "../support/ranges.js";
 import { problems } from "../support/parse.js";
 
@@ -211,10 +212,20 @@ describe("files too broken to parse", () => {
 
   it("tens of thousands of malformed items in a list give one diagnostic, not a crash", () => {
     const { program: parsed, diagnostics } = parse(program(`sweep x in [${malformed}]`));
-    expect(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column])).toEqual([["PTCH1012", 1, 1]]);
-    expect(parsed.statements).toEqual([]);
+    expect(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column])).toEqual([["PTCH1001", 3, 15]]);
+    expect(parsed.statements.map((statement) => statement.kind)).toEqual(["model", "prompt", "generate"]);
     // The parser is shared: the next file parses as usual.
     expect(parse('model "m"\nprompt p = "x"\ngenerate 1 from p\n').diagnostics).toEqual([]);
+  });
+
+  it("each malformed item of a list is reported, up to the number recovery resumes from", () => {
+    const items = (count: number) => Array.from({ length: count }, () => "1 2").join(", ");
+    const atMost = parse(`sweep x in [${items(MAX_LIST_RECOVERIES)}]\n`);
+    expect(atMost.diagnostics).toHaveLength(MAX_LIST_RECOVERIES);
+    expect(atMost.program.statements.map((statement) => statement.kind)).toEqual(["sweep"]);
+    // Past the cap the list ends. One item more still parses (recovery drops its stray number right before the ']');
+    // two more, and the statement is skipped as a whole, with its first error.
+    expect(parse(`sweep x in [${items(MAX_LIST_RECOVERIES + 2)}]\n`).diagnostics).toHaveLength(1);
   });
 
   it("a long malformed selector list is an ordinary syntax error", () => {
