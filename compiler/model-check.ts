@@ -432,21 +432,26 @@ export function checkSweepOnModel(
   prompts: readonly ReadonlyMap<string, TokenizedPrompt>[],
   texts: TokenizedTexts = new Map(),
 ): Diagnostic[] {
-  const found = new Map<string, { diagnostic: Diagnostic; points: Set<number>; bindings: string }>();
+  // A file of 100k statements may have as many diagnostics: one small key and entry each.
+  const found = new Map<string, { diagnostic: Diagnostic; atPoints: number; lastPoint: number; bindings: string }>();
   const footprint = new ResultFootprint();
   points.forEach((bound, point) => {
     const bindings = describeBindings(Object.entries(bound.bindings));
     for (const diagnostic of checkPlanOnModel(bound, model, prompts[point]!, texts, footprint)) {
-      const key = JSON.stringify([diagnostic.code, diagnostic.range, diagnostic.message]);
-      const entry = found.get(key) ?? { diagnostic, points: new Set<number>(), bindings };
-      entry.points.add(point);
-      found.set(key, entry);
+      const { start, end } = diagnostic.range;
+      const key = `${diagnostic.code} ${start.offset} ${end.offset} ${diagnostic.message}`;
+      const entry = found.get(key);
+      if (entry === undefined) found.set(key, { diagnostic, atPoints: 1, lastPoint: point, bindings });
+      else if (entry.lastPoint !== point) {
+        entry.atPoints++;
+        entry.lastPoint = point;
+      }
     }
   });
   const tooLarge = footprint.diagnostic();
   return sortByPosition([
-    ...[...found.values()].map(({ diagnostic, points: at, bindings }) =>
-      at.size === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
+    ...[...found.values()].map(({ diagnostic, atPoints, bindings }) =>
+      atPoints === points.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (when ${bindings})` },
     ),
     ...(tooLarge ? [tooLarge] : []),
   ]);

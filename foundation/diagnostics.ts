@@ -72,7 +72,7 @@ export const DIAGNOSTICS = {
   expressionTooDeep: {
     code: "PTCH1010",
     severity: "error",
-    message: "parentheses nest more than {max} deep in this value",
+    message: "parentheses nest more than {max} deep in this statement",
   },
   expressionTooLong: {
     code: "PTCH1011",
@@ -349,6 +349,9 @@ export type RelatedInformation = NonNullable<Diagnostic["related"]>[number];
  */
 const MAX_ARGUMENT_CHARACTERS = 120;
 
+/** Arguments that are whole sentences ptch composed (shortening what they quote themselves), never cut. */
+const COMPOSED_ARGUMENTS = new Set(["reason", "problem"]);
+
 /** `text`, cut to its first MAX_ARGUMENT_CHARACTERS (never inside a surrogate pair) and "…" where it was longer. */
 function shortened(text: string): string {
   if (text.length <= MAX_ARGUMENT_CHARACTERS) return text;
@@ -358,6 +361,22 @@ function shortened(text: string): string {
   return `${text.slice(0, cut)}…`;
 }
 
+/**
+ * The messages made lately, each kept once. A file of 100k like statements gets as many identical warnings, and
+ * every message is built afresh: repeats then share one string (about half of what a diagnostic holds). Bounded,
+ * as a long-lived process (an editor) makes diagnostics without end.
+ */
+const recentMessages = new Map<string, string>();
+const MAX_RECENT_MESSAGES = 1024;
+
+function interned(message: string): string {
+  const known = recentMessages.get(message);
+  if (known !== undefined) return known;
+  if (recentMessages.size >= MAX_RECENT_MESSAGES) recentMessages.clear();
+  recentMessages.set(message, message);
+  return message;
+}
+
 export function createDiagnostic<Name extends DiagnosticName>(
   name: Name,
   range: SourceRange,
@@ -365,10 +384,17 @@ export function createDiagnostic<Name extends DiagnosticName>(
   related?: RelatedInformation[],
 ): Diagnostic {
   const spec: DiagnosticSpec = DIAGNOSTICS[name];
-  const message = spec.message.replace(/\{(\w+)\}/g, (_, key: string) =>
-    shortened(String((args as Record<string, string | number>)[key])),
-  );
-  return { code: spec.code, severity: spec.severity, message, range, ...(related ? { related } : {}) };
+  const message = spec.message.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = String((args as Record<string, string | number>)[key]);
+    return COMPOSED_ARGUMENTS.has(key) ? value : shortened(value);
+  });
+  return {
+    code: spec.code,
+    severity: spec.severity,
+    message: interned(message),
+    range,
+    ...(related ? { related: related.map((note) => ({ ...note, message: interned(note.message) })) } : {}),
+  };
 }
 
 /** The properties of `Node` that are themselves located nodes. */

@@ -1,6 +1,6 @@
-// Limits on the size of a value expression. The parser, the AST builder and every later walk of a value (the
-// checks, the planner, binding, the runtime's evaluation) recurse on its structure, so an expression nested or
-// chained deeply enough would overflow the stack. The limits are checked here, on the tokens, before anything
+// Limits on the size of a value expression or metric call. The parser, the AST builder and every later walk of a
+// value (the checks, the planner, binding, the runtime's evaluation) recurse on its structure, so an expression or
+// call nested or chained deeply enough would overflow the stack. The limits are checked here, on the tokens, before anything
 // recursive runs; a statement over a limit is reported and left out of the parse.
 
 import { tokenMatcher, type IToken } from "chevrotain";
@@ -15,7 +15,7 @@ import {
   SetKeyword,
 } from "./lexer.js";
 
-/** The most parentheses open at once in one value. */
+/** The most parentheses open at once in one statement (a value's or a metric call's). */
 export const MAX_EXPRESSION_NESTING = 64;
 /**
  * The most `+ - * /` in one value statement, signs included: each operator is a level of the expression's tree at
@@ -66,7 +66,8 @@ function statementsOf(tokens: readonly IToken[]): IToken[][] {
 
 function limitsExceeded(statement: readonly IToken[]): ExpressionLimitExceeded[] {
   const [first] = statement;
-  if (first === undefined || !VALUE_STATEMENT_KEYWORDS.some((keyword) => tokenMatcher(first, keyword))) return [];
+  // Parentheses nest in values and in metric calls (`prob(prob(…))`), so nesting counts in every statement.
+  const takesValue = first !== undefined && VALUE_STATEMENT_KEYWORDS.some((keyword) => tokenMatcher(first, keyword));
   let nesting = 0;
   let operators = 0;
   const exceeded = new Map<ExpressionLimitExceeded["limit"], IToken>();
@@ -76,7 +77,7 @@ function limitsExceeded(statement: readonly IToken[]): ExpressionLimitExceeded[]
     }
     if (tokenMatcher(token, RightParenthesis)) nesting = Math.max(0, nesting - 1);
     const isOperator = tokenMatcher(token, AdditiveOperator) || tokenMatcher(token, MultiplicativeOperator);
-    if (isOperator && ++operators > MAX_EXPRESSION_OPERATORS && !exceeded.has("operators")) {
+    if (takesValue && isOperator && ++operators > MAX_EXPRESSION_OPERATORS && !exceeded.has("operators")) {
       exceeded.set("operators", token);
     }
   }

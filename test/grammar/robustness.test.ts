@@ -23,10 +23,20 @@ describe("limits on the size of a value", () => {
     const source = `prompt p = ""\n${add("(".repeat(500) + "1" + ")".repeat(500))}\ngenerate 1 from p`;
     const { program, diagnostics } = parse(source);
     expect(diagnostics).toMatchObject([
-      { code: "PTCH1010", message: "parentheses nest more than 64 deep in this value" },
+      { code: "PTCH1010", message: "parentheses nest more than 64 deep in this statement" },
     ]);
     expect(spanOf(diagnostics[0]!.range)).toBe("2:69-2:70");
     expect(program.statements.map((statement) => statement.kind)).toEqual(["prompt", "generate"]);
+  });
+
+  it("limits the nesting of metric calls too, where a measure or a generation's measure nests them", () => {
+    const nested = (depth: number) => "prob(".repeat(depth) + '" x"' + ")".repeat(depth);
+    for (const statement of [`measure m = ${nested(5000)} of p`, `generate 1 from p measure ${nested(5000)}`]) {
+      const { program, diagnostics } = parse(`prompt p = ""\n${statement}\n`);
+      expect(diagnostics.map((d) => d.code)).toEqual(["PTCH1010"]);
+      expect(program.statements.map((s) => s.kind)).toEqual(["prompt"]);
+    }
+    expect(parse(`prompt p = ""\nmeasure m = ${nested(64)} of p\n`).diagnostics).toEqual([]);
   });
 
   it("reports more than 256 operators, at the first too many", () => {
