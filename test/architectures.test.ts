@@ -37,10 +37,15 @@ const CONFIGS: { name: string; options: RandomLlamaOptions; headDim: number }[] 
   { name: "rope base 500000", options: { ropeTheta: 500000, kvHeads: 2, seed: 17 }, headDim: 8 },
   { name: "rope base 100", options: { ropeTheta: 100, seed: 18 }, headDim: 8 },
   { name: "head width 16", options: { layers: 1, dModel: 64, heads: 4, kvHeads: 2, ff: 100, seed: 19 }, headDim: 16 },
-  // What Q8_0, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
+  // What Q8_0, Q4_0, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
   {
     name: "Q8_0 weights",
     options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q8_0", tiedOutput: false, seed: 31 },
+    headDim: 16,
+  },
+  {
+    name: "Q4_0 weights",
+    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q4_0", tiedOutput: false, seed: 35 },
     headDim: 16,
   },
   {
@@ -88,21 +93,36 @@ for (const { name, options, headDim } of CONFIGS) {
       });
       expect(model.tokenizer.vocabSize).toBe(written.vocab.length);
       const last = llama.config.nLayers - 1;
-      // Quantized weights come back within their quantization error: at 4 bits, a 15th of the largest weight.
+      // Quantized weights come back within their quantization error: at 4 bits, a 15th of the largest weight, but
+      // for Q4_0, whose grid (−8…7 steps of the largest/8) cuts a block's largest weight of the other sign by a step.
       const quantized = !["F32", "F16", undefined].includes(options.tensorType);
+      const tolerance = options.tensorType === "Q4_0" ? 7 : 15;
       const expectWritten = (actual: Float32Array, name: string) => {
         const expected = written.tensors.get(name)!;
         if (!quantized) return expect(actual).toEqual(expected);
         expect(actual).toHaveLength(expected.length);
         const largest = expected.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
         expect(actual.reduce((worst, v, i) => Math.max(worst, Math.abs(v - expected[i]!)), 0)).toBeLessThan(
-          largest / 15,
+          largest / tolerance,
         );
       };
       expectWritten(llama.weights.layers[last]!.wk, `blk.${last}.attn_k.weight`);
       expectWritten(llama.weights.layers[0]!.wDown, "blk.0.ffn_down.weight");
       expectWritten(llama.weights.output, options.tiedOutput === false ? "output.weight" : "token_embd.weight");
     });
+
+    const nBitsBytesPerWeight = { Q8_0: (32 + 4) / 32, Q4_0: (16 + 4) / 32 }[options.tensorType as string];
+    if (nBitsBytesPerWeight !== undefined) {
+      it("keeps its matrices quantized, as the file holds them: 32 codes and a float32 scale per block", () => {
+        // The token embedding is looked up, not multiplied by: it alone is stored as float32.
+        let expected = 0;
+        for (const [name, values] of written.tensors) {
+          const asFloat = name === "token_embd.weight" || !/\.weight$/.test(name) || /norm/.test(name);
+          expected += values.length * (asFloat ? 4 : nBitsBytesPerWeight);
+        }
+        expect(model.storedWeightBytes).toBe(expected);
+      });
+    }
 
     it("agrees with the reference forward pass within 1e-4 at every position of a 12-token sequence", async () => {
       const tokens = model.tokenizer.encode(TEXT).slice(0, 12);

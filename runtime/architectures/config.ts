@@ -63,7 +63,7 @@ export function absentSites(config: ModelConfig): Map<SiteName, string> {
   return absent;
 }
 
-/** The bytes of a float32 tensor in a file: where onnxruntime maps weights from, so they are held once. */
+/** The bytes of a tensor in a file: where onnxruntime maps weights from, so they are held once. */
 export interface FileSlice {
   /** The file's name in the weight store's folder. */
   location: string;
@@ -74,9 +74,24 @@ export interface FileSlice {
 /** Weight data for the graph: a slice of a weight file, or (for small derived tables) values in memory. */
 export type TensorData = FileSlice | Float32Array;
 
-/** A dense layer y = x·W (+ b). `layout` is how W is stored: [out][in] (HF Linear, GGUF) or [in][out] (Conv1D). */
+/**
+ * A matrix stored [out][in] and kept block-quantized in the graph (onnxruntime's MatMulNBits): per row, the codes
+ * of its blocks along `in`, `bits` bits each; one float32 scale per block; element = (code − 2^(bits−1))·scale.
+ */
+export interface BlockQuantized {
+  kind: "block-quantized";
+  bits: 4 | 8;
+  blockSize: number;
+  codes: FileSlice;
+  scales: FileSlice;
+}
+
+/**
+ * A dense layer y = x·W (+ b). `layout` is how W is stored: [out][in] (HF Linear, GGUF) or [in][out] (Conv1D);
+ * a block-quantized W is [out][in].
+ */
 export interface Linear {
-  weight: TensorData;
+  weight: TensorData | BlockQuantized;
   inDim: number;
   outDim: number;
   layout: "out-in" | "in-out";

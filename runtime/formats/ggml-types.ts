@@ -21,6 +21,19 @@ export interface GgmlTypeTraits {
   readonly bytesPerBlock: number;
   /** Absent for the types the runtime cannot decode. */
   readonly dequantize?: Dequantizer;
+  /** Present for the types a graph can keep quantized, as onnxruntime's MatMulNBits holds them. */
+  readonly nBits?: NBitsLayout;
+}
+
+/**
+ * Blocks as onnxruntime's MatMulNBits reads them: per block, `blockSize` codes of `bits` bits packed low bits
+ * first along the row (at 4 bits, element 2i in the low nibble of byte i), one float32 scale, and the implicit
+ * zero point 2^(bits−1); element = (code − zero point) · scale.
+ */
+export interface NBitsLayout {
+  readonly bits: 4 | 8;
+  /** Rewrites whole blocks: the codes and the scale of each block of `source`, in order. */
+  readonly repack: (source: Uint8Array, codes: Uint8Array, scales: Float32Array) => void;
 }
 
 /** Every ggml type id by name; gaps are ids ggml has removed. */
@@ -128,6 +141,26 @@ function dequantizeQ8_0(source: Uint8Array, target: Float32Array): void {
   for (let out = 0, at = 0; out < target.length; at += 34) {
     const d = halfAt(source, at);
     for (let j = 0; j < 32; j++) target[out++] = ((source[at + 2 + j]! << 24) >> 24) * d;
+  }
+}
+
+/** Q8_0 as 8-bit codes: q + 128 is q's bits with the sign bit flipped. */
+function repackQ8_0(source: Uint8Array, codes: Uint8Array, scales: Float32Array): void {
+  for (let block = 0, at = 0, out = 0; block < scales.length; block++, at += 34) {
+    scales[block] = halfAt(source, at);
+    for (let j = 0; j < 32; j++) codes[out++] = source[at + 2 + j]! ^ 0x80;
+  }
+}
+
+/**
+ * Q4_0 as 4-bit codes, zero point 8 as in ggml. ggml puts quants j and j + 16 in one byte; MatMulNBits wants 2i
+ * and 2i + 1 together, so each block's nibbles are re-paired.
+ */
+function repackQ4_0(source: Uint8Array, codes: Uint8Array, scales: Float32Array): void {
+  const quant = (at: number, j: number) => (j < 16 ? source[at + 2 + j]! & 0x0f : source[at + 2 + j - 16]! >> 4);
+  for (let block = 0, at = 0, out = 0; block < scales.length; block++, at += 18) {
+    scales[block] = halfAt(source, at);
+    for (let i = 0; i < 16; i++) codes[out++] = quant(at, 2 * i) | (quant(at, 2 * i + 1) << 4);
   }
 }
 
@@ -244,17 +277,23 @@ interface Layout {
   readonly blockSize: number;
   readonly bytesPerBlock: number;
   readonly dequantize?: Dequantizer;
+  readonly nBits?: NBitsLayout;
 }
 
 // Supporting another type is one decoder in its entry here.
 const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
   F32: { blockSize: 1, bytesPerBlock: 4, dequantize: dequantizeF32 },
   F16: { blockSize: 1, bytesPerBlock: 2, dequantize: dequantizeF16 },
-  Q4_0: { blockSize: 32, bytesPerBlock: 18, dequantize: legacyDequantizer(false, false) },
+  Q4_0: {
+    blockSize: 32,
+    bytesPerBlock: 18,
+    dequantize: legacyDequantizer(false, false),
+    nBits: { bits: 4, repack: repackQ4_0 },
+  },
   Q4_1: { blockSize: 32, bytesPerBlock: 20, dequantize: legacyDequantizer(true, false) },
   Q5_0: { blockSize: 32, bytesPerBlock: 22, dequantize: legacyDequantizer(false, true) },
   Q5_1: { blockSize: 32, bytesPerBlock: 24, dequantize: legacyDequantizer(true, true) },
-  Q8_0: { blockSize: 32, bytesPerBlock: 34, dequantize: dequantizeQ8_0 },
+  Q8_0: { blockSize: 32, bytesPerBlock: 34, dequantize: dequantizeQ8_0, nBits: { bits: 8, repack: repackQ8_0 } },
   Q8_1: { blockSize: 32, bytesPerBlock: 36 },
   Q2_K: { blockSize: 256, bytesPerBlock: 84 },
   Q3_K: { blockSize: 256, bytesPerBlock: 110 },

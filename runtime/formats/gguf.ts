@@ -81,6 +81,14 @@ export interface GgufTensorInfo {
   readonly byteLength: number;
 }
 
+/** A block-quantized matrix as MatMulNBits reads it: per row, its blocks' codes; one scale per block. */
+export interface NBitsTensor {
+  readonly bits: 4 | 8;
+  readonly blockSize: number;
+  readonly codes: Uint8Array;
+  readonly scales: Float32Array;
+}
+
 export class GgufFile {
   /** @internal Use readGguf or loadGguf. */
   constructor(
@@ -160,13 +168,7 @@ export class GgufFile {
    * With `expectedDims`, a tensor of any other shape is a ModelFormatError.
    */
   tensorF32(name: string, expectedDims?: readonly number[]): Float32Array {
-    const info = this.tensorInfo(name);
-    if (expectedDims !== undefined && !sameDims(info.dims, expectedDims)) {
-      throw new ModelFormatError(
-        `tensor '${name}' has shape [${info.dims.join(", ")}], expected [${expectedDims.join(", ")}]`,
-        this.fileName,
-      );
-    }
+    const info = this.shapedTensorInfo(name, expectedDims);
     const type = GGML_TYPES.get(info.type)!; // placeTensor admitted only known types
     const decode = type.dequantize;
     if (decode === undefined) {
@@ -194,6 +196,49 @@ export class GgufFile {
       }
     });
     return values;
+  }
+
+  /**
+   * The tensor's blocks as onnxruntime's MatMulNBits holds them (see NBitsLayout), read from the file now, when
+   * its type is one a graph can keep quantized; undefined for every other type. `expectedDims` as for tensorF32.
+   */
+  tensorNBits(name: string, expectedDims?: readonly number[]): NBitsTensor | undefined {
+    const info = this.shapedTensorInfo(name, expectedDims);
+    const type = GGML_TYPES.get(info.type)!;
+    if (type.nBits === undefined) return undefined;
+    const blockCount = info.elementCount / type.blockSize;
+    const codeBytesPerBlock = (type.blockSize * type.nBits.bits) / 8;
+    const codes = new Uint8Array(blockCount * codeBytesPerBlock);
+    const scales = new Float32Array(blockCount);
+    const blocksPerChunk = Math.max(1, Math.floor(TENSOR_CHUNK_BYTES / type.bytesPerBlock));
+    this.source.reading((read) => {
+      for (let block = 0; block < blockCount; block += blocksPerChunk) {
+        const blocks = Math.min(blocksPerChunk, blockCount - block);
+        const bytes = read(
+          info.byteOffset + block * type.bytesPerBlock,
+          blocks * type.bytesPerBlock,
+          `tensor '${name}' data`,
+        );
+        type.nBits!.repack(
+          bytes,
+          codes.subarray(block * codeBytesPerBlock, (block + blocks) * codeBytesPerBlock),
+          scales.subarray(block, block + blocks),
+        );
+      }
+    });
+    return { bits: type.nBits.bits, blockSize: type.blockSize, codes, scales };
+  }
+
+  /** The tensor's info, checked to have `expectedDims` (ggml order) when given. */
+  private shapedTensorInfo(name: string, expectedDims: readonly number[] | undefined): GgufTensorInfo {
+    const info = this.tensorInfo(name);
+    if (expectedDims !== undefined && !sameDims(info.dims, expectedDims)) {
+      throw new ModelFormatError(
+        `tensor '${name}' has shape [${info.dims.join(", ")}], expected [${expectedDims.join(", ")}]`,
+        this.fileName,
+      );
+    }
+    return info;
   }
 
   private typedValue<T>(key: string, expected: string, convert: (value: GgufValue) => T | undefined): T {

@@ -1,7 +1,7 @@
 // The blocks every architecture's graph is made of (as llama.cpp's build_norm, build_attn, build_ffn): dense
 // layers, norms, rotary embeddings, attention with a KV cache, and MLPs, each a few ONNX operators.
 
-import type { Activation, Linear, ModelConfig, Norm } from "../architectures/config.js";
+import type { Activation, BlockQuantized, Linear, ModelConfig, Norm } from "../architectures/config.js";
 import { CONTRIB_DOMAIN, ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
 
 export class Blocks {
@@ -19,11 +19,30 @@ export class Blocks {
    */
   linear(x: string, layer: Linear, hint: string): string {
     const { g } = this;
-    const product =
-      layer.layout === "in-out"
-        ? g.op("MatMul", [x, g.weight(hint, layer.weight, [layer.inDim, layer.outDim])])
-        : g.contribOp("FusedMatMul", [x, g.weight(hint, layer.weight, [layer.outDim, layer.inDim])], { transB: 1 });
-    return layer.bias ? g.op("Add", [product, g.weight(`${hint}_bias`, layer.bias, [layer.outDim])]) : product;
+    const { weight, inDim, outDim } = layer;
+    let product: string;
+    if ("kind" in weight) product = this.blockQuantizedProduct(x, weight, inDim, outDim, hint);
+    else if (layer.layout === "in-out") product = g.op("MatMul", [x, g.weight(hint, weight, [inDim, outDim])]);
+    else product = g.contribOp("FusedMatMul", [x, g.weight(hint, weight, [outDim, inDim])], { transB: 1 });
+    return layer.bias ? g.op("Add", [product, g.weight(`${hint}_bias`, layer.bias, [outDim])]) : product;
+  }
+
+  /**
+   * x·Wᵀ with W [out][in] kept in its blocks: MatMulNBits dequantizes them inside the product (computing in
+   * float32, its default accuracy level), so the weights stay as small in memory as in the file.
+   */
+  private blockQuantizedProduct(x: string, weight: BlockQuantized, inDim: number, outDim: number, hint: string) {
+    const { g } = this;
+    const { bits, blockSize } = weight;
+    const blocksPerRow = inDim / blockSize;
+    const codes = g.weight(
+      `${hint}_codes`,
+      weight.codes,
+      [outDim, blocksPerRow, (blockSize * bits) / 8],
+      ElemType.Uint8,
+    );
+    const scales = g.weight(`${hint}_scales`, weight.scales, [outDim * blocksPerRow]);
+    return g.contribOp("MatMulNBits", [x, codes, scales], { K: inDim, N: outDim, bits, block_size: blockSize });
   }
 
   norm(x: string, norm: Norm, hint: string): string {

@@ -12,6 +12,7 @@ const DATA_LOCATION_EXTERNAL = 1;
 
 export const enum ElemType {
   Float = 1,
+  Uint8 = 2,
   Int32 = 6,
   Int64 = 7,
 }
@@ -117,18 +118,25 @@ export class GraphBuilder {
   }
 
   /**
-   * A float32 weight, `dims` row-major and outermost first: values in memory, stored in the model, or a slice of
-   * a weights file, which the model refers to as ONNX external data so that onnxruntime maps it rather than
-   * copying it (and no model approaches protobuf's 2 GiB limit).
+   * A weight, `dims` row-major and outermost first, float32 unless `elemType` says uint8 (quantized codes):
+   * values in memory, stored in the model, or a slice of a weights file, which the model refers to as ONNX
+   * external data so that onnxruntime maps it rather than copying it (and no model approaches protobuf's 2 GiB
+   * limit).
    */
-  weight(hint: string, data: TensorData, dims: readonly number[]): string {
+  weight(
+    hint: string,
+    data: TensorData,
+    dims: readonly number[],
+    elemType: ElemType.Float | ElemType.Uint8 = ElemType.Float,
+  ): string {
     const known = this.weightNames.get(data);
     if (known) return known;
-    const expected = elementCount(dims) * Float32Array.BYTES_PER_ELEMENT;
+    const expected = elementCount(dims) * (elemType === ElemType.Uint8 ? 1 : Float32Array.BYTES_PER_ELEMENT);
     const byteLength = data instanceof Float32Array ? data.byteLength : data.length;
     if (expected !== byteLength) throw new Error(`weight ${hint}: ${byteLength} bytes for shape [${dims}]`);
     const name = this.fresh(hint);
-    const tensor = new ProtoWriter().packedInts(1, dims).int(2, ElemType.Float).string(8, name);
+    const tensor = new ProtoWriter().packedInts(1, dims).int(2, elemType).string(8, name);
+    if (elemType !== ElemType.Float) this.nonFloat.set(name, elemType);
     if (data instanceof Float32Array) {
       tensor.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } else {
