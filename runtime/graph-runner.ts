@@ -16,7 +16,7 @@ export class GraphRunner {
 
   /** Compiles the segments; `dir` holds the weight files they refer to. */
   static async create(segments: readonly GraphSegment[], dir: string): Promise<GraphRunner> {
-    const created = await Promise.allSettled(segments.map((s) => GraphSession.create(s.bytes, dir)));
+    const created = await Promise.allSettled(segments.map((s) => GraphSession.create(s.bytes, dir, s.prepack)));
     const sessions = created.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
     const failure = created.find((c) => c.status === "rejected");
     if (failure) {

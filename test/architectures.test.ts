@@ -124,7 +124,7 @@ for (const { name, options, headDim } of CONFIGS) {
       });
     }
 
-    it("agrees with the reference forward pass within 1e-4 at every position of a 12-token sequence", async () => {
+    it("agrees with the reference forward pass within 1e-4 (Q8_0: 3%) at every position of a 12-token sequence", async () => {
       const tokens = model.tokenizer.encode(TEXT).slice(0, 12);
       expect(tokens).toHaveLength(12);
       const expected = referenceLogits(llama, tokens);
@@ -136,7 +136,10 @@ for (const { name, options, headDim } of CONFIGS) {
         for (let i = 0; i < vocab; i++)
           worst = Math.max(worst, Math.abs(logits!.data[p * vocab + i]! - expected[p]![i]!));
       }
-      expect(worst).toBeLessThan(1e-4);
+      // Q8_0 multiplies with int8 activations, as llama.cpp does (ggml-types.ts, NBitsLayout): within 3% of the
+      // largest logit here (measured: 1.8%), where every other type computes in float32.
+      const largestLogit = logits!.data.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+      expect(worst).toBeLessThan(options.tensorType === "Q8_0" ? 0.03 * largestLogit : 1e-4);
     });
 
     it(`generates the same ${GENERATED} greedy tokens with the KV cache as by recomputing every step`, async () => {

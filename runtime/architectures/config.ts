@@ -81,6 +81,8 @@ export type TensorData = FileSlice | Float32Array;
 export interface BlockQuantized {
   kind: "block-quantized";
   bits: 4 | 8;
+  /** MatMulNBits' accuracy_level: 0 float32 arithmetic, 4 int8 activations (see NBitsLayout). */
+  accuracyLevel: 0 | 4;
   blockSize: number;
   codes: FileSlice;
   scales: FileSlice;

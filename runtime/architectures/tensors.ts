@@ -118,14 +118,9 @@ export class WeightReader {
         `tensor ${quotedFromFile(name)} holds a block scaled by ${blocks.scales[bad]} (block ${bad}): weights must be finite`,
       );
     }
-    const { bits, blockSize } = blocks;
-    return {
-      kind: "block-quantized",
-      bits,
-      blockSize,
-      codes: this.store.put(blocks.codes),
-      scales: this.store.put(blocks.scales),
-    };
+    const { bits, accuracyLevel, blockSize } = blocks;
+    const [codes, scales] = [this.store.put(blocks.codes), this.store.put(blocks.scales)];
+    return { kind: "block-quantized", bits, accuracyLevel, blockSize, codes, scales };
   }
 
   fail(message: string): ModelFormatError {

@@ -32,6 +32,12 @@ export interface GgmlTypeTraits {
  */
 export interface NBitsLayout {
   readonly bits: 4 | 8;
+  /**
+   * MatMulNBits' accuracy_level: 0 computes in float32, as exact as dequantizing first; 4 quantizes the
+   * activations to int8 per block, as llama.cpp does for these types, where onnxruntime's CPU kernels have no
+   * fast float32 path (8 bits: 7× slower than the float32 weights it would replace).
+   */
+  readonly accuracyLevel: 0 | 4;
   /** Rewrites whole blocks: the codes and the scale of each block of `source`, in order. */
   readonly repack: (source: Uint8Array, codes: Uint8Array, scales: Float32Array) => void;
 }
@@ -288,12 +294,17 @@ const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
     blockSize: 32,
     bytesPerBlock: 18,
     dequantize: legacyDequantizer(false, false),
-    nBits: { bits: 4, repack: repackQ4_0 },
+    nBits: { bits: 4, accuracyLevel: 0, repack: repackQ4_0 },
   },
   Q4_1: { blockSize: 32, bytesPerBlock: 20, dequantize: legacyDequantizer(true, false) },
   Q5_0: { blockSize: 32, bytesPerBlock: 22, dequantize: legacyDequantizer(false, true) },
   Q5_1: { blockSize: 32, bytesPerBlock: 24, dequantize: legacyDequantizer(true, true) },
-  Q8_0: { blockSize: 32, bytesPerBlock: 34, dequantize: dequantizeQ8_0, nBits: { bits: 8, repack: repackQ8_0 } },
+  Q8_0: {
+    blockSize: 32,
+    bytesPerBlock: 34,
+    dequantize: dequantizeQ8_0,
+    nBits: { bits: 8, accuracyLevel: 4, repack: repackQ8_0 },
+  },
   Q8_1: { blockSize: 32, bytesPerBlock: 36 },
   Q2_K: { blockSize: 256, bytesPerBlock: 84 },
   Q3_K: { blockSize: 256, bytesPerBlock: 110 },

@@ -84,6 +84,8 @@ export interface GgufTensorInfo {
 /** A block-quantized matrix as MatMulNBits reads it: per row, its blocks' codes; one scale per block. */
 export interface NBitsTensor {
   readonly bits: 4 | 8;
+  /** How MatMulNBits computes with them (NBitsLayout). */
+  readonly accuracyLevel: 0 | 4;
   readonly blockSize: number;
   readonly codes: Uint8Array;
   readonly scales: Float32Array;
@@ -226,7 +228,8 @@ export class GgufFile {
         );
       }
     });
-    return { bits: type.nBits.bits, blockSize: type.blockSize, codes, scales };
+    const { bits, accuracyLevel } = type.nBits;
+    return { bits, accuracyLevel, blockSize: type.blockSize, codes, scales };
   }
 
   /** The tensor's info, checked to have `expectedDims` (ggml order) when given. */

@@ -28,12 +28,12 @@ export class Blocks {
   }
 
   /**
-   * x·Wᵀ with W [out][in] kept in its blocks: MatMulNBits dequantizes them inside the product (computing in
-   * float32, its default accuracy level), so the weights stay as small in memory as in the file.
+   * x·Wᵀ with W [out][in] kept in its blocks: MatMulNBits reads them inside the product, so the weights stay as
+   * small in memory as in the file, and each token reads that much less.
    */
   private blockQuantizedProduct(x: string, weight: BlockQuantized, inDim: number, outDim: number, hint: string) {
     const { g } = this;
-    const { bits, blockSize } = weight;
+    const { bits, blockSize, accuracyLevel } = weight;
     const blocksPerRow = inDim / blockSize;
     const codes = g.weight(
       `${hint}_codes`,
@@ -42,7 +42,13 @@ export class Blocks {
       ElemType.Uint8,
     );
     const scales = g.weight(`${hint}_scales`, weight.scales, [outDim * blocksPerRow]);
-    return g.contribOp("MatMulNBits", [x, codes, scales], { K: inDim, N: outDim, bits, block_size: blockSize });
+    return g.contribOp("MatMulNBits", [x, codes, scales], {
+      K: inDim,
+      N: outDim,
+      bits,
+      block_size: blockSize,
+      accuracy_level: accuracyLevel,
+    });
   }
 
   norm(x: string, norm: Norm, hint: string): string {

@@ -51,6 +51,7 @@ function attribute(name: string, value: AttributeValue): ProtoWriter {
 }
 
 interface NodeRecord {
+  opType: string;
   inputs: readonly string[];
   outputs: readonly string[];
   encoded: ProtoWriter;
@@ -78,6 +79,12 @@ export interface GraphSegment {
   outputs: string[];
   /** The cut that ends this segment (all but the last): run TypeScript on `value`, feed `replacement`. */
   cut?: { value: string; replacement: string };
+  /**
+   * Whether onnxruntime should repack the segment's constant matrices into its kernels' layouts: MatMulNBits
+   * multiplies quickly only by weights packed so (at least 7× slower without), while float32 matrices, mapped
+   * from the weights file, decode as fast unpacked and packing would hold them twice.
+   */
+  prepack: boolean;
 }
 
 /**
@@ -206,7 +213,7 @@ export class GraphBuilder {
     node.string(3, this.fresh(`node_${opType}`)).string(4, opType);
     if (domain !== undefined) node.string(7, domain);
     for (const [name, value] of Object.entries(attrs)) node.message(5, attribute(name, value));
-    this.nodes.push({ inputs, outputs, encoded: node });
+    this.nodes.push({ opType, inputs, outputs, encoded: node });
     const outputType = resultType(opType, attrs, this.nonFloat.get(inputs[0] ?? ""));
     if (outputType !== undefined && outputType !== ElemType.Float)
       for (const o of outputs) this.nonFloat.set(o, outputType);
@@ -286,6 +293,7 @@ export class GraphBuilder {
         inputs: inputs.map((p) => p.name),
         outputs: outputs.map((p) => p.name),
         ...(cut ? { cut: { value: cut.value, replacement: cut.replacement } } : {}),
+        prepack: nodes.some((n) => n.opType === "MatMulNBits"),
       };
     });
   }

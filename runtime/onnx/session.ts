@@ -33,10 +33,11 @@ export class GraphSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /**
-   * Compiles a model whose external data lies in `dir`. onnxruntime reads external data only from inside the
-   * model's own folder, so the model is written there for the moment it takes to create the session.
+   * Compiles a model whose external data lies in `dir`, its matrices repacked for the kernels with `prepack`.
+   * onnxruntime reads external data only from inside the model's own folder, so the model is written there for
+   * the moment it takes to create the session.
    */
-  static async create(modelBytes: Uint8Array, dir: string): Promise<GraphSession> {
+  static async create(modelBytes: Uint8Array, dir: string, prepack: boolean): Promise<GraphSession> {
     const file = path.join(dir, `graph-${randomUUID()}.onnx`);
     writeFileSync(file, modelBytes);
     try {
@@ -46,9 +47,8 @@ export class GraphSession {
         intraOpNumThreads: availableParallelism(),
         executionMode: "sequential",
         executionProviders: ["cpu"],
-        // Prepacking would copy every matrix into onnxruntime's own memory; unpacked, the weights stay mapped
-        // from the file, held once, and decoding (one row at a time) runs as fast.
-        extra: { session: { disable_prepacking: "1" } },
+        // See GraphSegment.prepack.
+        extra: { session: { disable_prepacking: prepack ? "0" : "1" } },
       });
       sessionsCreated++;
       return new GraphSession(session);
