@@ -112,7 +112,7 @@ function hookHandler(context: ForwardContext, positions: readonly (readonly numb
   };
 }
 
-/** Runs the graph over `run` on top of `cache`: logits [B,S,V], present keys/values, and any captures. */
+/** Runs the graph over `run` on top of `cache`: logits [B,S,V], the new keys/values, and any captures. */
 export async function forward(context: ForwardContext, cache: KvCache, run: RunInput) {
   const batch = run.tokens.length;
   const steps = run.tokens[0]!.length;
@@ -136,7 +136,6 @@ export async function forward(context: ForwardContext, cache: KvCache, run: RunI
       ),
     },
     hookHandler(context, run.positions),
-    cache.presentOutputs(),
   );
 }
 
@@ -251,7 +250,10 @@ export async function generate(
         if (active[row]) accept(row, token);
       });
       onStep?.(stepping, stepping - active.filter(Boolean).length);
-      cache.update(run.positions.map((row) => row.map((p) => p >= 0)));
+      cache.update(
+        run.positions.map((row) => row.map((p) => p >= 0)),
+        result,
+      );
       // A finished row steps on as padding, so that no intervention or hook acts on it again.
       run = {
         tokens: next.map((t) => [t]),

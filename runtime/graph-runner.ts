@@ -27,20 +27,13 @@ export class GraphRunner {
     return new GraphRunner(segments, sessions);
   }
 
-  /**
-   * Runs every segment in order; returns all values the segments output (graph outputs among them). Outputs named
-   * in `preallocated` are written into those tensors, by whichever segment computes them.
-   */
-  async run(
-    feeds: Record<string, HostTensor>,
-    onCut?: CutHandler,
-    preallocated: Record<string, HostTensor<Float32Array>> = {},
-  ): Promise<Record<string, HostTensor<Float32Array>>> {
+  /** Runs every segment in order; returns all values the segments output (graph outputs among them). */
+  async run(feeds: Record<string, HostTensor>, onCut?: CutHandler): Promise<Record<string, HostTensor<Float32Array>>> {
     const values: Record<string, HostTensor> = { ...feeds };
     const outputs: Record<string, HostTensor<Float32Array>> = {};
     for (const [i, segment] of this.segments.entries()) {
       const segmentFeeds = Object.fromEntries(segment.inputs.map((name) => [name, values[name]!]));
-      const results = await this.sessions[i]!.run(segmentFeeds, preallocated);
+      const results = await this.sessions[i]!.run(segmentFeeds);
       Object.assign(values, results);
       Object.assign(outputs, results);
       if (segment.cut) {

@@ -1,12 +1,12 @@
 // The key/value cache of one batch: each layer's keys and values for every position run so far, plus which
 // of those positions are real tokens (left padding is cached too, but never attended to).
 //
-// Each layer's buffer is allocated once, at the capacity the whole generation needs. A run reads it as its past
-// and writes the new positions into the same memory as its present (see GroupQueryAttention in blocks.ts), so
-// the cache never moves between steps.
+// Each layer's buffer is allocated once, at the capacity the whole generation needs. A run reads it as its past,
+// where it lies, and returns only its new positions' keys and values, which are written after the cached ones
+// (see GroupQueryAttention in blocks.ts): the cache never moves between steps.
 
 import { floatTensor, type HostTensor } from "./onnx/session.js";
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./graph/transformer.js";
+import { newKeysName, newValuesName, pastKeyName, pastValueName } from "./graph/transformer.js";
 import type { ModelConfig } from "./architectures/config.js";
 import { GenerationError } from "./errors.js";
 
@@ -17,11 +17,16 @@ export class KvCache {
   private disposed = false;
 
   /** `capacity`: the most positions (padding included) that the cache will ever hold. */
+  private readonly nKvHeads: number;
+  private readonly headDim: number;
+
   constructor(
     config: ModelConfig,
     readonly batchSize: number,
     readonly capacity: number,
   ) {
+    this.nKvHeads = config.nKvHeads;
+    this.headDim = config.headDim;
     const dims = [batchSize, config.nKvHeads, capacity, config.headDim];
     const size = batchSize * config.nKvHeads * capacity * config.headDim;
     this.buffers = Array.from({ length: config.nLayers }, () => ({
@@ -57,17 +62,6 @@ export class KvCache {
     return feeds;
   }
 
-  /** The outputs a run writes into the cache's own buffers: its present keys and values. */
-  presentOutputs(): Record<string, HostTensor<Float32Array>> {
-    this.assertLive();
-    const outputs: Record<string, HostTensor<Float32Array>> = {};
-    this.buffers.forEach(({ key, value }, l) => {
-      outputs[presentKeyName(l)] = key;
-      outputs[presentValueName(l)] = value;
-    });
-    return outputs;
-  }
-
   /**
    * Additive attention bias [B,1,S,T] for a run over `newValidity` (per row, whether each new position is
    * a real token): a query sees the real tokens at or before its own position.
@@ -87,12 +81,35 @@ export class KvCache {
     return floatTensor(bias, [this.batchSize, 1, steps, total]);
   }
 
-  /** Records the positions a run wrote into the buffers. */
-  update(newValidity: readonly (readonly boolean[])[]): void {
+  /**
+   * Writes a run's new keys and values (its outputs, [B,S,Hkv·Dh] per layer) into the buffers after the cached
+   * positions, and records which of them are real tokens.
+   */
+  update(newValidity: readonly (readonly boolean[])[], outputs: Record<string, HostTensor<Float32Array>>): void {
     this.assertLive();
+    const steps = newValidity[0]!.length;
+    const past = this.length;
+    this.buffers.forEach(({ key, value }, l) => {
+      this.write(key.data, outputs[newKeysName(l)]!.data, past, steps);
+      this.write(value.data, outputs[newValuesName(l)]!.data, past, steps);
+    });
     newValidity.forEach((row, b) => {
       for (const valid of row) this.validity[b]!.push(valid);
     });
+  }
+
+  /** Copies `fresh` [B,S,Hkv,Dh] into `buffer` [B,Hkv,capacity,Dh] at positions past…past+S−1. */
+  private write(buffer: Float32Array, fresh: Float32Array, past: number, steps: number): void {
+    const { nKvHeads, headDim } = this;
+    for (let b = 0; b < this.batchSize; b++) {
+      for (let s = 0; s < steps; s++) {
+        for (let h = 0; h < nKvHeads; h++) {
+          const from = ((b * steps + s) * nKvHeads + h) * headDim;
+          const to = ((b * nKvHeads + h) * this.capacity + past + s) * headDim;
+          buffer.set(fresh.subarray(from, from + headDim), to);
+        }
+      }
+    }
   }
 
   dispose(): void {

@@ -34,8 +34,9 @@ export const captureOutputName = (site: ActivationSite) => `capture.${siteId(sit
 export const hookInputName = (site: ActivationSite) => `hook.${siteId(site)}`;
 export const pastKeyName = (layer: number) => `past_key.${layer}`;
 export const pastValueName = (layer: number) => `past_value.${layer}`;
-export const presentKeyName = (layer: number) => `present_key.${layer}`;
-export const presentValueName = (layer: number) => `present_value.${layer}`;
+/** The keys and values of a run's new positions, [B,S,Hkv·Dh], which the runtime writes into the cache. */
+export const newKeysName = (layer: number) => `new_keys.${layer}`;
+export const newValuesName = (layer: number) => `new_values.${layer}`;
 
 /** A large negative bias rather than -Infinity: rows of padding that attend to nothing stay finite (no NaN). */
 export const MASKED_BIAS = -1e9;
@@ -122,16 +123,19 @@ export function buildTransformerGraph(
     const v = throughSite(at("v"), rawV());
 
     const cacheDims = ["batch", nKvHeads, "capacity", headDim];
-    const attended = b.attention(q, k, v, {
+    const {
+      z: attended,
+      newKeys,
+      newValues,
+    } = b.attention(q, k, v, {
       pastKey: g.input(pastKeyName(l), ElemType.Float, cacheDims),
       pastValue: g.input(pastValueName(l), ElemType.Float, cacheDims),
       attentionBias,
       positionIds,
-      presentKey: presentKeyName(l),
-      presentValue: presentValueName(l),
     });
-    g.output(presentKeyName(l), presentKeyName(l), ElemType.Float, cacheDims);
-    g.output(presentValueName(l), presentValueName(l), ElemType.Float, cacheDims);
+    const newDims = ["batch", "seq", nKvHeads * headDim];
+    g.output(newKeysName(l), newKeys, ElemType.Float, newDims);
+    g.output(newValuesName(l), newValues, ElemType.Float, newDims);
 
     const z = throughSite(at("z"), attended);
     const attnOut = throughSite(

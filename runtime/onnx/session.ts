@@ -58,24 +58,16 @@ export class GraphSession {
   }
 
   /**
-   * Runs the graph once; returns every graph output (float, but for values handed between segments). Outputs named in `preallocated` are
-   * written into the tensors given there (an output given the memory of an input updates that input in place).
+   * Runs the graph once; returns every graph output (float, but for values handed between segments). Outputs
+   * are never bound to memory of the caller's: onnxruntime-node would copy each into a new buffer all the same.
    */
-  async run(
-    feeds: Record<string, HostTensor>,
-    preallocated: Record<string, HostTensor<Float32Array>> = {},
-  ): Promise<Record<string, HostTensor<Float32Array>>> {
+  async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor<Float32Array>>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of this.session.outputNames) {
-      const target = preallocated[name];
-      fetches[name] = target ? toOrt(target) : null;
-    }
-    const results = await this.session.run(ortFeeds, fetches);
+    const results = await this.session.run(ortFeeds);
     const out: Record<string, HostTensor<Float32Array>> = {};
     for (const [name, t] of Object.entries(results)) {
-      out[name] = preallocated[name] ?? { data: t.data as Float32Array, dims: [...t.dims] };
+      out[name] = { data: t.data as Float32Array, dims: [...t.dims] };
       t.dispose();
     }
     return out;
