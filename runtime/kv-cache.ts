@@ -101,12 +101,13 @@ export class KvCache {
   /** Copies `fresh` [B,S,Hkv,Dh] into `buffer` [B,Hkv,capacity,Dh] at positions past…past+S−1. */
   private write(buffer: Float32Array, fresh: Float32Array, past: number, steps: number): void {
     const { nKvHeads, headDim } = this;
+    // Element by element: a head is a few floats, and a subarray per head would cost more than its copy.
     for (let b = 0; b < this.batchSize; b++) {
       for (let s = 0; s < steps; s++) {
         for (let h = 0; h < nKvHeads; h++) {
           const from = ((b * steps + s) * nKvHeads + h) * headDim;
           const to = ((b * nKvHeads + h) * this.capacity + past + s) * headDim;
-          buffer.set(fresh.subarray(from, from + headDim), to);
+          for (let d = 0; d < headDim; d++) buffer[to + d] = fresh[from + d]!;
         }
       }
     }
