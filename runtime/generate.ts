@@ -188,6 +188,57 @@ function checkFinite(logits: Float32Array, row: number, step: number): void {
   );
 }
 
+/** The most prompt positions after a shared prefix that are run one at a time rather than sharing nothing. */
+const MAX_UNSHARED_TAIL = 4;
+
+/**
+ * Where every row prompts with the same tokens (the points of a sweep over one prompt), the positions before the
+ * first that any row intervenes at hold the same keys and values in every row, attention being causal: runs them
+ * once, for one row, writes the result into every row of `cache`, and runs the positions after them, but the last,
+ * for every row. Returns the last prompt position's run, whose logits sample the first token. Rows with hooks run
+ * whole (a hook sees every run). GroupQueryAttention takes several new positions over a cache only in a batch of
+ * one, so the positions after the prefix run one by one: a few of them, or no prefix is shared.
+ */
+async function prefillSharedPrefix(
+  context: ForwardContext,
+  cache: KvCache,
+  requests: readonly GenerationRequest[],
+  prefill: RunInput,
+): Promise<RunInput> {
+  const [first] = requests;
+  if (requests.length < 2 || requests.some((r) => r.hooks?.length)) return prefill;
+  const tokens = first!.promptTokens;
+  const samePrompt = (r: GenerationRequest) =>
+    r.promptTokens.length === tokens.length && r.promptTokens.every((token, i) => token === tokens[i]);
+  if (!requests.every(samePrompt)) return prefill;
+  let shared = tokens.length - 1;
+  for (const r of requests) shared = Math.min(shared, r.interventions?.firstPosition ?? shared);
+  if (shared <= 0 || tokens.length - shared > MAX_UNSHARED_TAIL) return prefill;
+  const single = new KvCache(cache.config, 1, shared);
+  try {
+    const prefix = { tokens: [tokens.slice(0, shared)], positions: [prefill.positions[0]!.slice(0, shared)] };
+    const result = await forward({ ...context, rows: [{}] }, single, prefix);
+    cache.update(
+      prefill.positions.map(() => Array<boolean>(shared).fill(true)),
+      result,
+    );
+  } finally {
+    single.dispose();
+  }
+  const at = (position: number): RunInput => ({
+    tokens: prefill.tokens.map((row) => [row[position]!]),
+    positions: prefill.positions.map((row) => [row[position]!]),
+  });
+  for (let position = shared; position < tokens.length - 1; position++) {
+    const step = at(position);
+    cache.update(
+      step.positions.map(() => [true]),
+      await forward(context, cache, step),
+    );
+  }
+  return at(tokens.length - 1);
+}
+
 /** `onStep` hears of each decode run: how many rows took a token in it, and how many rows it finished. */
 export async function generate(
   model: Model,
@@ -234,6 +285,7 @@ export async function generate(
   };
 
   try {
+    run = await prefillSharedPrefix(context, cache, requests, run);
     while (active.some(Boolean)) {
       const result = await forward(context, cache, run);
       // Embedding rows past the tokenizer's vocabulary (padding to a round size, as Pythia and Qwen2 have) are no

@@ -88,6 +88,14 @@ export class InterventionTable {
     return parts.join(";");
   }
 
+  /** The first position anything intervenes at: the prompt's length where only generated positions are acted on. */
+  get firstPosition(): number {
+    let first = this.promptLength;
+    for (const entry of this.entries.values())
+      for (const position of entry.atPosition.keys()) first = Math.min(first, position);
+    return first;
+  }
+
   /** The map at an absolute position, or undefined where nothing intervenes. */
   affineAt(site: ActivationSite, position: number): Affine | undefined {
     const entry = this.entries.get(siteId(site));

@@ -17,16 +17,11 @@ export class KvCache {
   private disposed = false;
 
   /** `capacity`: the most positions (padding included) that the cache will ever hold. */
-  private readonly nKvHeads: number;
-  private readonly headDim: number;
-
   constructor(
-    config: ModelConfig,
+    readonly config: ModelConfig,
     readonly batchSize: number,
     readonly capacity: number,
   ) {
-    this.nKvHeads = config.nKvHeads;
-    this.headDim = config.headDim;
     const dims = [batchSize, config.nKvHeads, capacity, config.headDim];
     const size = batchSize * config.nKvHeads * capacity * config.headDim;
     this.buffers = Array.from({ length: config.nLayers }, () => ({
@@ -82,8 +77,8 @@ export class KvCache {
   }
 
   /**
-   * Writes a run's new keys and values (its outputs, [B,S,Hkv·Dh] per layer) into the buffers after the cached
-   * positions, and records which of them are real tokens.
+   * Writes a run's new keys and values (its outputs, [B,S,Hkv·Dh] per layer, or [1,S,Hkv·Dh] for every row alike)
+   * into the buffers after the cached positions, and records which of them are real tokens.
    */
   update(newValidity: readonly (readonly boolean[])[], outputs: Record<string, HostTensor<Float32Array>>): void {
     this.assertLive();
@@ -98,14 +93,16 @@ export class KvCache {
     });
   }
 
-  /** Copies `fresh` [B,S,Hkv,Dh] into `buffer` [B,Hkv,capacity,Dh] at positions past…past+S−1. */
+  /** Copies `fresh` [B,S,Hkv,Dh] (or [1,S,Hkv,Dh], to every row) into `buffer` [B,Hkv,capacity,Dh] at past…past+S−1. */
   private write(buffer: Float32Array, fresh: Float32Array, past: number, steps: number): void {
-    const { nKvHeads, headDim } = this;
+    const { nKvHeads, headDim } = this.config;
+    const rowsGiven = fresh.length / (steps * nKvHeads * headDim);
     // Element by element: a head is a few floats, and a subarray per head would cost more than its copy.
     for (let b = 0; b < this.batchSize; b++) {
+      const source = rowsGiven === 1 ? 0 : b;
       for (let s = 0; s < steps; s++) {
         for (let h = 0; h < nKvHeads; h++) {
-          const from = ((b * steps + s) * nKvHeads + h) * headDim;
+          const from = ((source * steps + s) * nKvHeads + h) * headDim;
           const to = ((b * nKvHeads + h) * this.capacity + past + s) * headDim;
           for (let d = 0; d < headDim; d++) buffer[to + d] = fresh[from + d]!;
         }

@@ -367,4 +367,28 @@ describe("invariants", () => {
       expect(batched[i]!.tokens).toEqual(alone!.tokens);
     }
   });
+
+  // Rows of one prompt share the prefill of the positions before the first intervened one (generate.ts): with a
+  // tail of 1 and of 3 positions after it, and of 6, too long to share, each row generates as it does alone.
+  it.each([-1, -3, -6])("rows of one prompt intervened from pos=%i on generate as each does alone", async (index) => {
+    const at = (layer: number) => select("resid", layer, { kind: "index", index });
+    const requests: GenerationRequest[] = [
+      await preparedRequest(
+        planOf([{ kind: "patch", sourcePrompt: "source", source: at(1), prompt: "target", site: at(1) }]),
+      ),
+      await preparedRequest(planOf([{ kind: "zero", prompt: "target", site: at(0) }])),
+      await preparedRequest(planOf([])),
+      await preparedRequest(
+        planOf([{ kind: "zero", prompt: "target", site: select("mlp_out", 0, { kind: "generated" }) }]),
+      ),
+    ];
+    const batched = await generate(model, requests);
+    for (const [i, request] of requests.entries()) {
+      const [alone] = await generate(model, [request]);
+      expect(batched[i]!.tokens).toEqual(alone!.tokens);
+    }
+    // The interventions act: the patched or the ablated row differs from the plain one.
+    const plain = JSON.stringify(batched[2]!.tokens);
+    expect([0, 1].some((row) => JSON.stringify(batched[row]!.tokens) !== plain)).toBe(true);
+  });
 });
