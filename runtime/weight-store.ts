@@ -1,6 +1,6 @@
 // Where a model's weights live while it is loaded: one file in a private temporary folder, which
 // onnxruntime maps into memory as ONNX external data. Weights pass through JavaScript one tensor at a time
-// (read, dequantized, written), so the process never holds a second copy, sessions build in a fraction of a
+// (read, decoded or repacked, written), so the process never holds a second copy, sessions build in a fraction of a
 // second, and every session of the model shares the one file. The folder goes when the model is disposed or
 // the process exits.
 

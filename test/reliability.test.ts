@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCleanFailure, ptch as runPtch, ROOT } from "./support/cli.js";
 import { Model } from "../runtime/model.js";
 import { ModelFormatError } from "../runtime/errors.js";
+import { loadGguf } from "../runtime/formats/gguf.js";
 import { gv } from "./support/gguf-writer.js";
 import { writeRandomLlama, type RandomLlamaOptions } from "./support/random-llama.js";
 import { editDistance, closestName } from "../compiler/edit-distance.js";
@@ -104,6 +105,32 @@ describe("model files", () => {
         overwrite: { tensor: "blk.0.ffn_up.weight", values: { 5: value } },
       });
       expect(error.message).toContain(`tensor "blk.0.ffn_up.weight" holds ${value} at element 5`);
+    }
+  });
+
+  it("refuse a quantized matrix kept in its blocks whose block scale is not finite, naming the tensor", async () => {
+    for (const [tensorType, bytesPerBlock] of [
+      ["Q8_0", 34],
+      ["Q4_0", 18],
+    ] as const) {
+      // f16 NaN and +infinity, written over the scale of the matrix's second block.
+      for (const [value, bits] of [
+        ["NaN", 0x7e00],
+        ["Infinity", 0x7c00],
+      ] as const) {
+        const model = path.join(dir, `poisoned-${tensorType}-${value}.gguf`);
+        await writeRandomLlama(model, { tensorType, dModel: 64, ff: 128 });
+        const bytes = await readFile(model);
+        const { byteOffset } = (await loadGguf(model)).tensorInfo("blk.0.ffn_up.weight");
+        bytes.writeUInt16LE(bits, byteOffset + bytesPerBlock);
+        await writeFile(model, bytes);
+        const error = await Model.load({ kind: "file", path: model }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error).toBeInstanceOf(ModelFormatError);
+        expect(error!.message).toContain(`tensor "blk.0.ffn_up.weight" holds a block scaled by ${value} (block 1)`);
+      }
     }
   });
 
