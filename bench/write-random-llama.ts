@@ -1,11 +1,11 @@
 // Writes the benchmark's random-weight llama GGUF: run with tsx, since its generator is a test helper.
-// Usage: tsx bench/write-random-llama.ts OUT.gguf [F32|Q8_0|Q4_0]
+// Usage: tsx bench/write-random-llama.ts OUT.gguf [F32|Q8_0|Q4_0|Q4_K]
 
 import { writeRandomLlama } from "../test/support/random-llama.js";
 
 const [out, tensorType = "F32"] = process.argv.slice(2);
-if (!out || !["F32", "Q8_0", "Q4_0"].includes(tensorType)) {
-  throw new Error("usage: write-random-llama.ts OUT.gguf [F32|Q8_0|Q4_0]");
+if (!out || !["F32", "Q8_0", "Q4_0", "Q4_K"].includes(tensorType)) {
+  throw new Error("usage: write-random-llama.ts OUT.gguf [F32|Q8_0|Q4_0|Q4_K]");
 }
 // 12 blocks of width 768 with a 2048-wide SwiGLU: 85M parameters, 341 MB of f32, GPT-2-small-sized.
 await writeRandomLlama(out, {
@@ -15,7 +15,7 @@ await writeRandomLlama(out, {
   ff: 2048,
   contextLength: 1024,
   quietEos: true,
-  tensorType: tensorType as "F32" | "Q8_0" | "Q4_0",
+  tensorType: tensorType as "F32" | "Q8_0" | "Q4_0" | "Q4_K",
   // Quantized files keep the output matrix apart from the embedding, as llama.cpp's quantizer writes them.
   ...(tensorType === "F32" ? {} : { tiedOutput: false }),
 });

@@ -111,9 +111,12 @@ for (const { name, options, headDim } of CONFIGS) {
       expectWritten(llama.weights.output, options.tiedOutput === false ? "output.weight" : "token_embd.weight");
     });
 
-    const nBitsBytesPerWeight = { Q8_0: (32 + 4) / 32, Q4_0: (16 + 4) / 32 }[options.tensorType as string];
+    // Per block of 32: the codes, a float32 scale, and for Q4_K a float32 offset (its mins).
+    const nBitsBytesPerWeight = { Q8_0: (32 + 4) / 32, Q4_0: (16 + 4) / 32, Q4_K: (16 + 4 + 4) / 32 }[
+      options.tensorType as string
+    ];
     if (nBitsBytesPerWeight !== undefined) {
-      it("keeps its matrices quantized, as the file holds them: 32 codes and a float32 scale per block", () => {
+      it("keeps its matrices quantized, as the file holds them, in blocks of 32 codes", () => {
         // The token embedding is looked up, not multiplied by: it alone is stored as float32.
         let expected = 0;
         for (const [name, values] of written.tensors) {

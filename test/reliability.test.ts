@@ -132,6 +132,15 @@ describe("model files", () => {
         expect(error!.message).toContain(`tensor "blk.0.ffn_up.weight" holds a block scaled by ${value} (block 1)`);
       }
     }
+    // Q4_K's mins become per-block offsets: a NaN dmin (bytes 2–3 of a super-block) poisons its 8 blocks' offsets.
+    const model = path.join(dir, "poisoned-Q4_K.gguf");
+    await writeRandomLlama(model, { tensorType: "Q4_K", dModel: 256, ff: 512, heads: 4, kvHeads: 2, layers: 1 });
+    const bytes = await readFile(model);
+    bytes.writeUInt16LE(0x7e00, (await loadGguf(model)).tensorInfo("blk.0.ffn_up.weight").byteOffset + 2);
+    await writeFile(model, bytes);
+    await expect(Model.load({ kind: "file", path: model })).rejects.toThrow(
+      'tensor "blk.0.ffn_up.weight" holds a block offset by NaN (block 0)',
+    );
   });
 
   it("quote and escape strings from the file: an architecture name cannot drive the terminal", async () => {

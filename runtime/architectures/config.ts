@@ -76,16 +76,20 @@ export type TensorData = FileSlice | Float32Array;
 
 /**
  * A matrix stored [out][in] and kept block-quantized in the graph (onnxruntime's MatMulNBits): per row, the codes
- * of its blocks along `in`, `bits` bits each; one float32 scale per block; element = (code − 2^(bits−1))·scale.
+ * of its blocks along `in`, `bits` bits each; one float32 scale per block; element = (code − 2^(bits−1))·scale,
+ * plus the block's offset where there are offsets.
  */
 export interface BlockQuantized {
   kind: "block-quantized";
   bits: 4 | 8;
   /** MatMulNBits' accuracy_level: 0 float32 arithmetic, 4 int8 activations (see NBitsLayout). */
   accuracyLevel: 0 | 4;
+  /** Elements per block along `in`. */
   blockSize: number;
   codes: FileSlice;
   scales: FileSlice;
+  /** Added to every element of its block ([out][in / blockSize]): Q4_K's mins, as the zero point cannot hold them. */
+  offsets?: FileSlice;
 }
 
 /**

@@ -1,12 +1,13 @@
 // The view of a weights file that architectures load from: tensors by name, as row-major float32 of a shape the
 // architecture states, whatever the file's dtype, quantization or dimension order; or, for the matrices of a type
-// the graph multiplies by as stored (Q4_0, Q8_0), as their quantized blocks. The reader passes each tensor on to
-// the weight store as soon as it is read, so architectures never hold more than one at a time.
+// the graph multiplies by as stored (Q4_0, Q8_0, Q4_K), as their quantized blocks. The reader passes each tensor
+// on to the weight store as soon as it is read, so architectures never hold more than one at a time.
 
 import { ModelFormatError } from "../errors.js";
 import { firstNonFinite } from "../../foundation/numbers.js";
 import { quotedFromFile } from "../../foundation/text.js";
 import type { GgufFile, NBitsTensor } from "../formats/gguf.js";
+import { NBITS_BLOCK } from "../formats/ggml-types.js";
 import type { WeightStore } from "../weight-store.js";
 import type { BlockQuantized, Linear, Norm, TensorData } from "./config.js";
 
@@ -113,15 +114,29 @@ export class WeightReader {
     const blocks = this.source.readNBits?.(name, [rows, columns]);
     if (blocks === undefined) return undefined;
     this.read.add(name);
-    const bad = firstNonFinite(blocks.scales);
-    if (bad >= 0) {
-      throw this.fail(
-        `tensor ${quotedFromFile(name)} holds a block scaled by ${blocks.scales[bad]} (block ${bad}): weights must be finite`,
-      );
+    for (const [what, values] of [
+      ["scaled by", blocks.scales],
+      ["offset by", blocks.offsets ?? new Float32Array()],
+    ] as const) {
+      const bad = firstNonFinite(values);
+      if (bad >= 0) {
+        throw this.fail(
+          `tensor ${quotedFromFile(name)} holds a block ${what} ${values[bad]} (block ${bad}): weights must be finite`,
+        );
+      }
     }
-    const { bits, accuracyLevel, blockSize } = blocks;
+    const { bits, accuracyLevel } = blocks;
     const [codes, scales] = [this.store.put(blocks.codes), this.store.put(blocks.scales)];
-    return { kind: "block-quantized", bits, accuracyLevel, blockSize, codes, scales };
+    const offsets = blocks.offsets && this.store.put(blocks.offsets);
+    return {
+      kind: "block-quantized",
+      bits,
+      accuracyLevel,
+      blockSize: NBITS_BLOCK,
+      codes,
+      scales,
+      ...(offsets ? { offsets } : {}),
+    };
   }
 
   fail(message: string): ModelFormatError {

@@ -25,10 +25,14 @@ export interface GgmlTypeTraits {
   readonly nBits?: NBitsLayout;
 }
 
+/** The elements of one MatMulNBits block: every type it holds has sub-blocks of 32 with a scale each. */
+export const NBITS_BLOCK = 32;
+
 /**
- * Blocks as onnxruntime's MatMulNBits reads them: per block, `blockSize` codes of `bits` bits packed low bits
- * first along the row (at 4 bits, element 2i in the low nibble of byte i), one float32 scale, and the implicit
- * zero point 2^(bits−1); element = (code − zero point) · scale.
+ * Blocks as onnxruntime's MatMulNBits reads them: per block of NBITS_BLOCK, its codes of `bits` bits packed low
+ * bits first along the row (at 4 bits, element 2i in the low nibble of byte i), one float32 scale, and the
+ * implicit zero point 2^(bits−1); element = (code − zero point) · scale, plus the block's offset for types with
+ * offsets (Q4_K's mins, which the graph adds as a small product of its own).
  */
 export interface NBitsLayout {
   readonly bits: 4 | 8;
@@ -38,8 +42,12 @@ export interface NBitsLayout {
    * fast float32 path (8 bits: 7× slower than the float32 weights it would replace).
    */
   readonly accuracyLevel: 0 | 4;
-  /** Rewrites whole blocks: the codes and the scale of each block of `source`, in order. */
-  readonly repack: (source: Uint8Array, codes: Uint8Array, scales: Float32Array) => void;
+  readonly withOffsets: boolean;
+  /**
+   * Rewrites whole ggml blocks of `source`: the codes, the scale and (with offsets) the offset of each of their
+   * MatMulNBits blocks, in order.
+   */
+  readonly repack: (source: Uint8Array, codes: Uint8Array, scales: Float32Array, offsets: Float32Array) => void;
 }
 
 /** Every ggml type id by name; gaps are ids ggml has removed. */
@@ -244,6 +252,30 @@ function kQuantWithMinsDequantizer(fifthBits: boolean): Dequantizer {
 }
 
 /**
+ * Q4_K as 4-bit codes with offsets: sub-block j's x = (d·scale_j)·q − dmin·min_j is (q − 8)·s + (8·s − dmin·min_j)
+ * with s = d·scale_j, so each sub-block of 32 is a MatMulNBits block (zero point 8) with that offset.
+ */
+function repackQ4_K(source: Uint8Array, codes: Uint8Array, scales: Float32Array, offsets: Float32Array): void {
+  for (let block = 0, at = 0; block * 8 < scales.length; block++, at += 144) {
+    const d = halfAt(source, at);
+    const dmin = halfAt(source, at + 2);
+    for (let j = 0; j < 8; j++) {
+      const sub = block * 8 + j;
+      const scale = d * kScale(source, at + 4, j);
+      scales[sub] = scale;
+      offsets[sub] = 8 * scale - dmin * kMin(source, at + 4, j);
+      const shift = (j & 1) * 4;
+      const quants = at + 16 + (j >> 1) * 32;
+      for (let i = 0; i < 16; i++) {
+        const low = (source[quants + 2 * i]! >> shift) & 0x0f;
+        const high = (source[quants + 2 * i + 1]! >> shift) & 0x0f;
+        codes[sub * 16 + i] = low | (high << 4);
+      }
+    }
+  }
+}
+
+/**
  * block_q6_K: 128 bytes of low nibbles (ql), 64 bytes of 2-bit high parts (qh), 16 int8 scales, fp16 d.
  * 256 elements in two halves of 128; in half h, element 32g + l (g = 0..3) takes its low nibble from
  * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l], and the
@@ -294,7 +326,7 @@ const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
     blockSize: 32,
     bytesPerBlock: 18,
     dequantize: legacyDequantizer(false, false),
-    nBits: { bits: 4, accuracyLevel: 0, repack: repackQ4_0 },
+    nBits: { bits: 4, accuracyLevel: 0, withOffsets: false, repack: repackQ4_0 },
   },
   Q4_1: { blockSize: 32, bytesPerBlock: 20, dequantize: legacyDequantizer(true, false) },
   Q5_0: { blockSize: 32, bytesPerBlock: 22, dequantize: legacyDequantizer(false, true) },
@@ -303,12 +335,17 @@ const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
     blockSize: 32,
     bytesPerBlock: 34,
     dequantize: dequantizeQ8_0,
-    nBits: { bits: 8, accuracyLevel: 4, repack: repackQ8_0 },
+    nBits: { bits: 8, accuracyLevel: 4, withOffsets: false, repack: repackQ8_0 },
   },
   Q8_1: { blockSize: 32, bytesPerBlock: 36 },
   Q2_K: { blockSize: 256, bytesPerBlock: 84 },
   Q3_K: { blockSize: 256, bytesPerBlock: 110 },
-  Q4_K: { blockSize: 256, bytesPerBlock: 144, dequantize: kQuantWithMinsDequantizer(false) },
+  Q4_K: {
+    blockSize: 256,
+    bytesPerBlock: 144,
+    dequantize: kQuantWithMinsDequantizer(false),
+    nBits: { bits: 4, accuracyLevel: 0, withOffsets: true, repack: repackQ4_K },
+  },
   Q5_K: { blockSize: 256, bytesPerBlock: 176, dequantize: kQuantWithMinsDequantizer(true) },
   Q6_K: { blockSize: 256, bytesPerBlock: 210, dequantize: dequantizeQ6_K },
   Q8_K: { blockSize: 256, bytesPerBlock: 292 },

@@ -19,7 +19,7 @@ import { constants as bufferConstants } from "node:buffer";
 import { ModelFormatError } from "../errors.js";
 import { MAX_HYPERPARAMETER } from "../architectures/architecture.js";
 import { fileSource, memorySource, type ByteSource } from "./file-ranges.js";
-import { DECODABLE_GGML_TYPES, GGML_TYPES, type GgmlTypeName } from "./ggml-types.js";
+import { DECODABLE_GGML_TYPES, GGML_TYPES, NBITS_BLOCK, type GgmlTypeName } from "./ggml-types.js";
 
 export { halfToFloat } from "./ggml-types.js";
 
@@ -81,14 +81,17 @@ export interface GgufTensorInfo {
   readonly byteLength: number;
 }
 
-/** A block-quantized matrix as MatMulNBits reads it: per row, its blocks' codes; one scale per block. */
+/**
+ * A block-quantized matrix as MatMulNBits reads it (blocks of NBITS_BLOCK): per row, its blocks' codes; one scale
+ * per block, and one offset per block where the type has them.
+ */
 export interface NBitsTensor {
   readonly bits: 4 | 8;
   /** How MatMulNBits computes with them (NBitsLayout). */
   readonly accuracyLevel: 0 | 4;
-  readonly blockSize: number;
   readonly codes: Uint8Array;
   readonly scales: Float32Array;
+  readonly offsets?: Float32Array;
 }
 
 export class GgufFile {
@@ -207,29 +210,33 @@ export class GgufFile {
   tensorNBits(name: string, expectedDims?: readonly number[]): NBitsTensor | undefined {
     const info = this.shapedTensorInfo(name, expectedDims);
     const type = GGML_TYPES.get(info.type)!;
-    if (type.nBits === undefined) return undefined;
+    const layout = type.nBits;
+    if (layout === undefined) return undefined;
     const blockCount = info.elementCount / type.blockSize;
-    const codeBytesPerBlock = (type.blockSize * type.nBits.bits) / 8;
+    const codeBytesPerBlock = (type.blockSize * layout.bits) / 8;
+    const scalesPerBlock = type.blockSize / NBITS_BLOCK;
     const codes = new Uint8Array(blockCount * codeBytesPerBlock);
-    const scales = new Float32Array(blockCount);
+    const scales = new Float32Array(blockCount * scalesPerBlock);
+    const offsets = new Float32Array(layout.withOffsets ? scales.length : 0);
     const blocksPerChunk = Math.max(1, Math.floor(TENSOR_CHUNK_BYTES / type.bytesPerBlock));
     this.source.reading((read) => {
       for (let block = 0; block < blockCount; block += blocksPerChunk) {
-        const blocks = Math.min(blocksPerChunk, blockCount - block);
+        const end = Math.min(block + blocksPerChunk, blockCount);
         const bytes = read(
           info.byteOffset + block * type.bytesPerBlock,
-          blocks * type.bytesPerBlock,
+          (end - block) * type.bytesPerBlock,
           `tensor '${name}' data`,
         );
-        type.nBits!.repack(
+        layout.repack(
           bytes,
-          codes.subarray(block * codeBytesPerBlock, (block + blocks) * codeBytesPerBlock),
-          scales.subarray(block, block + blocks),
+          codes.subarray(block * codeBytesPerBlock, end * codeBytesPerBlock),
+          scales.subarray(block * scalesPerBlock, end * scalesPerBlock),
+          layout.withOffsets ? offsets.subarray(block * scalesPerBlock, end * scalesPerBlock) : offsets,
         );
       }
     });
-    const { bits, accuracyLevel } = type.nBits;
-    return { bits, accuracyLevel, blockSize: type.blockSize, codes, scales };
+    const { bits, accuracyLevel } = layout;
+    return { bits, accuracyLevel, codes, scales, ...(layout.withOffsets ? { offsets } : {}) };
   }
 
   /** The tensor's info, checked to have `expectedDims` (ggml order) when given. */

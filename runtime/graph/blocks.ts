@@ -42,13 +42,25 @@ export class Blocks {
       ElemType.Uint8,
     );
     const scales = g.weight(`${hint}_scales`, weight.scales, [outDim * blocksPerRow]);
-    return g.contribOp("MatMulNBits", [x, codes, scales], {
+    const product = g.contribOp("MatMulNBits", [x, codes, scales], {
       K: inDim,
       N: outDim,
       bits,
       block_size: blockSize,
       accuracy_level: accuracyLevel,
     });
+    if (!weight.offsets) return product;
+    // Σ_k x_k·offset[n, block(k)] = Σ_blocks (Σ_{k in block} x_k)·offset[n, block]: x's block sums times the
+    // offsets, a matrix a 32nd of W's size.
+    const blockSums = g.op(
+      "ReduceSum",
+      [g.op("Reshape", [x, g.int64([0, 0, blocksPerRow, blockSize])]), g.int64([-1])],
+      {
+        keepdims: 0,
+      },
+    );
+    const offsets = g.weight(`${hint}_offsets`, weight.offsets, [outDim, blocksPerRow]);
+    return g.op("Add", [product, g.contribOp("FusedMatMul", [blockSums, offsets], { transB: 1 })]);
   }
 
   norm(x: string, norm: Norm, hint: string): string {
