@@ -91,8 +91,9 @@ export class InterventionTable {
   /** The first position anything intervenes at: the prompt's length where only generated positions are acted on. */
   get firstPosition(): number {
     let first = this.promptLength;
-    for (const entry of this.entries.values())
+    for (const entry of this.entries.values()) {
       for (const position of entry.atPosition.keys()) first = Math.min(first, position);
+    }
     return first;
   }
 

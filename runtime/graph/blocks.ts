@@ -52,13 +52,8 @@ export class Blocks {
     if (!weight.offsets) return product;
     // Σ_k x_k·offset[n, block(k)] = Σ_blocks (Σ_{k in block} x_k)·offset[n, block]: x's block sums times the
     // offsets, a matrix a 32nd of W's size.
-    const blockSums = g.op(
-      "ReduceSum",
-      [g.op("Reshape", [x, g.int64([0, 0, blocksPerRow, blockSize])]), g.int64([-1])],
-      {
-        keepdims: 0,
-      },
-    );
+    const byBlock = g.op("Reshape", [x, g.int64([0, 0, blocksPerRow, blockSize])]);
+    const blockSums = g.op("ReduceSum", [byBlock, g.int64([-1])], { keepdims: 0 });
     const offsets = g.weight(`${hint}_offsets`, weight.offsets, [outDim, blocksPerRow]);
     return g.op("Add", [product, g.contribOp("FusedMatMul", [blockSums, offsets], { transB: 1 })]);
   }
