@@ -342,7 +342,6 @@ export type DiagnosticArgs<Name extends DiagnosticName> = Record<
 
 export type RelatedInformation = NonNullable<Diagnostic["related"]>[number];
 
-/** Creates the diagnostic `name` from the catalogue, filling its message placeholders from `args`. */
 /**
  * The most characters of one value that a message shows. Values are mostly what the user wrote (a name, a string)
  * or lists of them; a 100k-character name would otherwise fill the message, and each of its repeats.
@@ -377,6 +376,7 @@ function interned(message: string): string {
   return message;
 }
 
+/** Creates the diagnostic `name` from the catalogue, filling its message placeholders from `args`. */
 export function createDiagnostic<Name extends DiagnosticName>(
   name: Name,
   range: SourceRange,

@@ -1,7 +1,7 @@
 // Limits on the size of a value expression or metric call. The parser, the AST builder and every later walk of a
 // value (the checks, the planner, binding, the runtime's evaluation) recurse on its structure, so an expression or
-// call nested or chained deeply enough would overflow the stack. The limits are checked here, on the tokens, before anything
-// recursive runs; a statement over a limit is reported and left out of the parse.
+// call nested or chained deeply enough would overflow the stack. The limits are checked here, on the tokens,
+// before anything recursive runs; a statement over a limit is reported and left out of the parse.
 
 import { tokenMatcher, type IToken } from "chevrotain";
 import {

@@ -102,8 +102,8 @@ class PtchParser extends CstParser {
    * every malformed item nests one level deeper, and each first scans ahead to the end of the statement: a list of
    * n malformed items costs n² and, past some thousands, the stack. Past MAX_LIST_RECOVERIES of them the list ends
    * there and the statement recovers as a whole (one diagnostic, the first): linear and shallow at any length.
-   * These methods and `findReSyncTokenType` are Chevrotain 11's recovery internals (not in its typings); the version is pinned, and
-   * test/grammar/syntax-errors.test.ts fails if the cap stops being applied.
+   * These methods and `findReSyncTokenType` are Chevrotain 11's recovery internals (not in its typings): the
+   * version is pinned, and test/grammar/syntax-errors.test.ts fails if the cap stops being applied.
    */
   protected tryInRepetitionRecovery(...args: unknown[]): void {
     this.repetitionRecoveries++;

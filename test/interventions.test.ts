@@ -327,6 +327,16 @@ describe("what interventions compute", () => {
   });
 });
 
+/** Generates `requests` in one batch, expecting each row's tokens to be those the request gives alone. */
+async function generateBatchedAsAlone(requests: readonly GenerationRequest[]) {
+  const batched = await generate(model, requests);
+  for (const [i, request] of requests.entries()) {
+    const [alone] = await generate(model, [request]);
+    expect(batched[i]!.tokens).toEqual(alone!.tokens);
+  }
+  return batched;
+}
+
 describe("invariants", () => {
   it("patching a prompt from itself at the same place changes nothing", async () => {
     const site = select("resid", 2, { kind: "range", from: 1, to: 8 });
@@ -361,11 +371,7 @@ describe("invariants", () => {
         planOf([{ kind: "zero", prompt: "target", site: select("mlp_out", 0, { kind: "generated" }) }]),
       ),
     ];
-    const batched = await generate(model, requests);
-    for (const [i, request] of requests.entries()) {
-      const [alone] = await generate(model, [request]);
-      expect(batched[i]!.tokens).toEqual(alone!.tokens);
-    }
+    await generateBatchedAsAlone(requests);
   });
 
   // Rows of one prompt share the prefill of the positions before the first intervened one (generate.ts): with a
@@ -382,11 +388,7 @@ describe("invariants", () => {
         planOf([{ kind: "zero", prompt: "target", site: select("mlp_out", 0, { kind: "generated" }) }]),
       ),
     ];
-    const batched = await generate(model, requests);
-    for (const [i, request] of requests.entries()) {
-      const [alone] = await generate(model, [request]);
-      expect(batched[i]!.tokens).toEqual(alone!.tokens);
-    }
+    const batched = await generateBatchedAsAlone(requests);
     // The interventions act: the patched or the ablated row differs from the plain one.
     const plain = JSON.stringify(batched[2]!.tokens);
     expect([0, 1].some((row) => JSON.stringify(batched[row]!.tokens) !== plain)).toBe(true);

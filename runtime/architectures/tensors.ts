@@ -108,7 +108,7 @@ export class WeightReader {
 
   /**
    * The matrix kept in its file's quantized blocks, when the file has it in a type the graph can multiply by as
-   * stored: a quarter (8 bits) or an eighth (4 bits) of the memory of float32, and as much less to read per token.
+   * stored: 28% (8 bits) or 16–19% (4 bits) of the memory of float32, and as much less to read per token.
    */
   private blockQuantized(name: string, rows: number, columns: number): BlockQuantized | undefined {
     const blocks = this.source.readNBits?.(name, [rows, columns]);

@@ -217,6 +217,7 @@ export class GgufFile {
     const scalesPerBlock = type.blockSize / NBITS_BLOCK;
     const codes = new Uint8Array(blockCount * codeBytesPerBlock);
     const scales = new Float32Array(blockCount * scalesPerBlock);
+    // Empty for a type without offsets: its repacker writes none (and every subarray of it is empty too).
     const offsets = new Float32Array(layout.withOffsets ? scales.length : 0);
     const blocksPerChunk = Math.max(1, Math.floor(TENSOR_CHUNK_BYTES / type.bytesPerBlock));
     this.source.reading((read) => {
@@ -231,7 +232,7 @@ export class GgufFile {
           bytes,
           codes.subarray(block * codeBytesPerBlock, end * codeBytesPerBlock),
           scales.subarray(block * scalesPerBlock, end * scalesPerBlock),
-          layout.withOffsets ? offsets.subarray(block * scalesPerBlock, end * scalesPerBlock) : offsets,
+          offsets.subarray(block * scalesPerBlock, end * scalesPerBlock),
         );
       }
     });
