@@ -26,6 +26,9 @@ const TOKENS = 256;
 const THREADS = os.availableParallelism();
 const PROMPT = "Once upon a time, there was a little girl named Lily.";
 const quick = process.argv.includes("--quick");
+/** Cost growth compares the median step over ±GROWTH_WINDOW tokens around the 64th and the GROWTH_AT-th. */
+const GROWTH_AT = 512;
+const GROWTH_WINDOW = 16;
 
 const INTERVENTIONS = `prompt other = "Once upon a time, there was a little boy named Tom."
 patch resid[L=1, pos=-2] from other into p
@@ -57,7 +60,8 @@ function wallMs(command: string, args: string[]): { ms: number; stdout: string }
   return { ms: performance.now() - start, stdout };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The middle of `xs`: a step that a collection or another process interrupted moves it little. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Tokens/s of `rows` copies of the prompt decoded together, 64 new tokens each, prefill included. */
 async function throughput(model: Model, rows: number): Promise<number> {
@@ -86,7 +90,7 @@ async function benchModel(name: string, modelPath: string, dir: string) {
   await ptchRun(model, hooked);
   const ptchPlain = await ptchRun(model, plain);
   const ptchHooked = await ptchRun(model, hooked);
-  const growth = await ptchRun(model, planOf(modelPath, "generate 520 from p"));
+  const growth = await ptchRun(model, planOf(modelPath, `generate ${GROWTH_AT + GROWTH_WINDOW} from p`));
   const uncachedMs = await recomputeMs(model, [...model.tokenizer.encode(PROMPT), ...ptchPlain.tokens]);
   const batch1 = await throughput(model, 1);
   const batch8 = await throughput(model, 8);
@@ -108,7 +112,7 @@ async function benchModel(name: string, modelPath: string, dir: string) {
     "--quiet",
   ]);
 
-  const perToken = (at: number) => mean(growth.stepMs.slice(at - 4, at + 4));
+  const perToken = (at: number) => median(growth.stepMs.slice(at - GROWTH_WINDOW, at + GROWTH_WINDOW));
   return {
     name,
     sameTokens:
@@ -122,7 +126,7 @@ async function benchModel(name: string, modelPath: string, dir: string) {
       steadyVsLlamaCpp: peer && ptchHooked.steady / peer.run.steadyTokensPerSecond,
       processVsLlamaCpp: peer && ptchProcess.ms / peer.processMs,
       hookOverhead: ptchPlain.steady / ptchHooked.steady,
-      costGrowth512vs64: perToken(512) / perToken(64),
+      costGrowth512vs64: perToken(GROWTH_AT) / perToken(64),
       recomputeSpeedupAt256: uncachedMs / perToken(256),
       firstTokenSeconds: firstToken.ms / 1000,
     },

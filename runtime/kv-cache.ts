@@ -14,6 +14,8 @@ export class KvCache {
   private buffers: { key: HostTensor<Float32Array>; value: HostTensor<Float32Array> }[];
   /** validity[row][t]: whether cached position t of that row is a real token. */
   private readonly validity: boolean[][];
+  /** Per row, how many of its cached positions are real tokens. */
+  private readonly realCounts: number[];
   private disposed = false;
 
   /** `capacity`: the most positions (padding included) that the cache will ever hold. */
@@ -29,6 +31,7 @@ export class KvCache {
       value: floatTensor(new Float32Array(size), dims),
     }));
     this.validity = Array.from({ length: batchSize }, () => []);
+    this.realCounts = Array<number>(batchSize).fill(0);
   }
 
   /** Number of positions cached (padding included); every row has the same. */
@@ -38,7 +41,7 @@ export class KvCache {
 
   /** Real tokens cached in `row`: the position id its next token gets. */
   tokenCount(row: number): number {
-    return this.validity[row]!.filter(Boolean).length;
+    return this.realCounts[row]!;
   }
 
   /** The past_key / past_value feeds for a run of `steps` new positions. */
@@ -67,10 +70,12 @@ export class KvCache {
     const total = past + steps;
     const bias = new Float32Array(this.batchSize * steps * total);
     for (let b = 0; b < this.batchSize; b++) {
-      const valid = [...this.validity[b]!, ...newValidity[b]!];
+      const cached = this.validity[b]!;
+      const fresh = newValidity[b]!;
       for (let s = 0; s < steps; s++) {
         const rowStart = (b * steps + s) * total;
-        for (let t = 0; t < total; t++) bias[rowStart + t] = valid[t] && t <= past + s ? 0 : maskedBias;
+        for (let t = 0; t < past; t++) bias[rowStart + t] = cached[t] ? 0 : maskedBias;
+        for (let t = 0; t < steps; t++) bias[rowStart + past + t] = fresh[t] && t <= s ? 0 : maskedBias;
       }
     }
     return floatTensor(bias, [this.batchSize, 1, steps, total]);
@@ -89,7 +94,10 @@ export class KvCache {
       this.write(value.data, outputs[newValuesName(l)]!.data, past, steps);
     });
     newValidity.forEach((row, b) => {
-      for (const valid of row) this.validity[b]!.push(valid);
+      for (const valid of row) {
+        this.validity[b]!.push(valid);
+        if (valid) this.realCounts[b]!++;
+      }
     });
   }
 

@@ -128,11 +128,11 @@ export class Blocks {
   ): { z: string; newKeys: string; newValues: string } {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
-    const { total, lastIndex, rotary } = this.attentionTables(cache.attentionBias);
+    const { total, lastIndex, rotary } = this.attentionTables(cache.attentionBias, cache.positionIds);
     const flat = (x: string, count: number) => g.op("Reshape", [x, g.int64([0, 0, count * headDim])]);
     const rotated = (x: string, count: number) =>
       rotary
-        ? g.contribOp("RotaryEmbedding", [flat(x, count), cache.positionIds, rotary.cos, rotary.sin], {
+        ? g.contribOp("RotaryEmbedding", [flat(x, count), rotary.positionIds, rotary.cos, rotary.sin], {
             interleaved: 0,
             num_heads: count,
             rotary_embedding_dim: config.rotaryDim,
@@ -166,12 +166,13 @@ export class Blocks {
   }
 
   /**
-   * What every layer's attention shares, made once from the bias's shape: the total sequence length T (an int32
-   * scalar); per row the index of its last position, T - 1 (left padding gives every row the same length); and
-   * with rotary positions the cos/sin tables [T, rotaryDim/2] for positions 0…T-1, which cover every position id
-   * of the run (a row's ids never exceed what it has cached).
+   * What every layer's attention shares, made once per run: the total sequence length T (an int32 scalar, from
+   * the bias's shape); per row the index of its last position, T - 1 (left padding gives every row the same
+   * length); and with rotary positions the cos/sin tables [B·S, rotaryDim/2] of this run's own position ids, which
+   * RotaryEmbedding reads at rows 0…B·S-1. Tables over every position up to T would cost each step in proportion
+   * to the sequence so far.
    */
-  private attentionTables(attentionBias: string): AttentionTables {
+  private attentionTables(attentionBias: string, positionIds: string): AttentionTables {
     if (this.tables) return this.tables;
     const { g, config } = this;
     const shape = g.op("Shape", [attentionBias]);
@@ -185,13 +186,14 @@ export class Blocks {
       const inverseFrequencies = Float32Array.from({ length: half }, (_, i) =>
         Math.pow(ropeTheta, (-2 * i) / rotaryDim),
       );
-      const asFloat = (x: string) => g.op("Cast", [x], { to: ElemType.Float });
-      const positions = g.op("Range", [asFloat(g.int64([0])), asFloat(total), g.scalar(1)]);
-      const angles = g.op("Mul", [
-        g.op("Unsqueeze", [positions, g.int64([1])]),
-        g.weight("rope_inv_freq", inverseFrequencies, [half]),
-      ]);
-      this.tables.rotary = { cos: g.op("Cos", [angles]), sin: g.op("Sin", [angles]) };
+      const positions = g.op("Reshape", [g.op("Cast", [positionIds], { to: ElemType.Float }), g.int64([-1, 1])]);
+      const angles = g.op("Mul", [positions, g.weight("rope_inv_freq", inverseFrequencies, [half])]);
+      const rows = g.op("Range", [g.int64([0]), g.op("Size", [positionIds]), g.int64([1])]);
+      this.tables.rotary = {
+        cos: g.op("Cos", [angles]),
+        sin: g.op("Sin", [angles]),
+        positionIds: g.op("Reshape", [rows, g.op("Shape", [positionIds])]),
+      };
     }
     return this.tables;
   }
@@ -200,5 +202,6 @@ export class Blocks {
 interface AttentionTables {
   total: string;
   lastIndex: string;
-  rotary?: { cos: string; sin: string };
+  /** Each position's row of the tables, [B,S]. */
+  rotary?: { cos: string; sin: string; positionIds: string };
 }
