@@ -1,5 +1,5 @@
 // Memory and start-up on a GPT-2-small-sized model (a random-weight 85M-parameter llama GGUF, as f32, Q8_0,
-// Q4_0 and Q4_K): peak RSS of whole `ptch run` processes, for a plain generation and for a 6-point layer sweep,
+// Q4_0, Q4_K and Q6_K): peak RSS of whole `ptch run` processes, for a plain generation and for a 6-point layer sweep,
 // against the target peak ≤ 1.5 × the file's bytes + 300 MiB (quantized matrices stay quantized, so memory
 // follows the file); and the time from process start to the first generated token (< 3 s).
 
@@ -28,7 +28,7 @@ try {
       'sweep l in [1, 3, 5, 7, 9, 11]\nprompt q = "Once upon a time, there was a little boy named Tom."\npatch resid[L=l, pos=-2] from q into p\ngenerate 8 from p',
     ],
   ];
-  for (const type of ["F32", "Q8_0", "Q4_0", "Q4_K"]) {
+  for (const type of ["F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]) {
     const model = path.join(dir, `llama85m-${type}.gguf`);
     execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [
       path.join(root, "bench", "write-random-llama.ts"),

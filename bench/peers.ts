@@ -1,5 +1,5 @@
 // ptch against llama.cpp (node-llama-cpp, prebuilt CPU binaries) on the same GGUF files: the bundled model and a
-// random-weight 85M-parameter llama the bench writes (as f32, Q8_0, Q4_0 and Q4_K), and ptch alone on a
+// random-weight 85M-parameter llama the bench writes (as f32, Q8_0, Q4_0, Q4_K and Q6_K), and ptch alone on a
 // random-weight GPT-2-small-shaped HF directory (llama.cpp reads only GGUF). 256 greedy tokens; ptch with three
 // interventions (a prefill patch, a steering add at pos=new, a zero ablation at pos=new) against llama.cpp plain.
 // Prints a table and one JSON line of ratios. Targets (issue 10): steady tokens/s ≥ 1.0× llama.cpp's, whole
@@ -147,7 +147,7 @@ try {
   if (!quick) {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     // The same shape as float32 and as the quantized types ptch keeps quantized (MatMulNBits).
-    for (const type of ["F32", "Q8_0", "Q4_0", "Q4_K"]) {
+    for (const type of ["F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]) {
       const llama = path.join(dir, `llama85m-${type}.gguf`);
       execFileSync(tsx, [path.join(root, "bench", "write-random-llama.ts"), llama, type]);
       models.push([`llama 85M ${type.toLowerCase()}`, llama]);

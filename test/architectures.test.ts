@@ -37,7 +37,7 @@ const CONFIGS: { name: string; options: RandomLlamaOptions; headDim: number }[] 
   { name: "rope base 500000", options: { ropeTheta: 500000, kvHeads: 2, seed: 17 }, headDim: 8 },
   { name: "rope base 100", options: { ropeTheta: 100, seed: 18 }, headDim: 8 },
   { name: "head width 16", options: { layers: 1, dModel: 64, heads: 4, kvHeads: 2, ff: 100, seed: 19 }, headDim: 16 },
-  // What Q8_0, Q4_0, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
+  // What Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
   {
     name: "Q8_0 weights",
     options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q8_0", tiedOutput: false, seed: 31 },
@@ -46,6 +46,21 @@ const CONFIGS: { name: string; options: RandomLlamaOptions; headDim: number }[] 
   {
     name: "Q4_0 weights",
     options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q4_0", tiedOutput: false, seed: 35 },
+    headDim: 16,
+  },
+  {
+    name: "Q4_1 weights",
+    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q4_1", tiedOutput: false, seed: 36 },
+    headDim: 16,
+  },
+  {
+    name: "Q5_0 weights",
+    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q5_0", tiedOutput: false, seed: 37 },
+    headDim: 16,
+  },
+  {
+    name: "Q5_1 weights",
+    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q5_1", tiedOutput: false, seed: 38 },
     headDim: 16,
   },
   {
@@ -94,9 +109,10 @@ for (const { name, options, headDim } of CONFIGS) {
       expect(model.tokenizer.vocabSize).toBe(written.vocab.length);
       const last = llama.config.nLayers - 1;
       // Quantized weights come back within their quantization error: at 4 bits, a 15th of the largest weight, but
-      // for Q4_0, whose grid (−8…7 steps of the largest/8) cuts a block's largest weight of the other sign by a step.
+      // for Q4_0, whose grid (−8…7 steps of the largest/8) cuts a block's largest weight of the other sign by a step,
+      // and for Q4_1, whose 15 steps span the block's range (up to twice its largest) from an fp16-rounded min.
       const quantized = !["F32", "F16", undefined].includes(options.tensorType);
-      const tolerance = options.tensorType === "Q4_0" ? 7 : 15;
+      const tolerance = options.tensorType === "Q4_0" || options.tensorType === "Q4_1" ? 7 : 15;
       const expectWritten = (actual: Float32Array, name: string) => {
         const expected = written.tensors.get(name)!;
         if (!quantized) return expect(actual).toEqual(expected);
@@ -111,12 +127,21 @@ for (const { name, options, headDim } of CONFIGS) {
       expectWritten(llama.weights.output, options.tiedOutput === false ? "output.weight" : "token_embd.weight");
     });
 
-    // Per block of 32: the codes, a float32 scale, and for Q4_K a float32 offset (its mins).
-    const nBitsBytesPerWeight = { Q8_0: (32 + 4) / 32, Q4_0: (16 + 4) / 32, Q4_K: (16 + 4 + 4) / 32 }[
-      options.tensorType as string
-    ];
+    // Per block of 32 (Q6_K: 16): the codes (4 bits for the 4-bit types, 8 for wider ones), a float32 scale, and
+    // for the types with mins a float32 offset.
+    const nBitsBytesPerWeight = {
+      Q8_0: (32 + 4) / 32,
+      Q4_0: (16 + 4) / 32,
+      Q4_1: (16 + 4 + 4) / 32,
+      Q5_0: (32 + 4) / 32,
+      Q5_1: (32 + 4 + 4) / 32,
+      Q4_K: (16 + 4 + 4) / 32,
+      Q5_K: (32 + 4 + 4) / 32,
+      Q6_K: (16 + 4) / 16,
+    }[options.tensorType as string];
+    const int8Activations = ["Q8_0", "Q5_0", "Q5_1", "Q5_K", "Q6_K"].includes(options.tensorType as string);
     if (nBitsBytesPerWeight !== undefined) {
-      it("keeps its matrices quantized, as the file holds them, in blocks of 32 codes", () => {
+      it("keeps its matrices quantized, as the file holds them, in blocks of codes", () => {
         // The token embedding is looked up, not multiplied by: it alone is stored as float32.
         let expected = 0;
         for (const [name, values] of written.tensors) {
@@ -127,7 +152,7 @@ for (const { name, options, headDim } of CONFIGS) {
       });
     }
 
-    it("agrees with the reference forward pass within 1e-4 (Q8_0: 3%) at every position of a 12-token sequence", async () => {
+    it(`agrees with the reference forward pass within ${int8Activations ? "3%" : "1e-4"} at every position of a 12-token sequence`, async () => {
       const tokens = model.tokenizer.encode(TEXT).slice(0, 12);
       expect(tokens).toHaveLength(12);
       const expected = referenceLogits(llama, tokens);
@@ -139,10 +164,10 @@ for (const { name, options, headDim } of CONFIGS) {
         for (let i = 0; i < vocab; i++)
           worst = Math.max(worst, Math.abs(logits!.data[p * vocab + i]! - expected[p]![i]!));
       }
-      // Q8_0 multiplies with int8 activations, as llama.cpp does (ggml-types.ts, NBitsLayout): within 3% of the
-      // largest logit here (measured: 1.8%), where every other type computes in float32.
+      // The types with 8-bit codes multiply with int8 activations, as llama.cpp does (ggml-types.ts, NBitsLayout):
+      // within 3% of the largest logit here, where every other type computes in float32.
       const largestLogit = logits!.data.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
-      expect(worst).toBeLessThan(options.tensorType === "Q8_0" ? 0.03 * largestLogit : 1e-4);
+      expect(worst).toBeLessThan(int8Activations ? 0.03 * largestLogit : 1e-4);
     });
 
     it(`generates the same ${GENERATED} greedy tokens with the KV cache as by recomputing every step`, async () => {

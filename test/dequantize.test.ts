@@ -275,3 +275,38 @@ describe("round trip through the test quantizers", () => {
     expectSameFloats(dequantize(ggmlTypeTraits("Q8_0"), quantize("Q8_0", values), 32), values);
   });
 });
+
+describe("MatMulNBits layouts", () => {
+  // Each type the graph keeps quantized, repacked and read back as MatMulNBits reads it, element =
+  // (code − 2^(bits−1))·scale + offset, gives the element its ggml decoder gives. The scales are exact in float32;
+  // an offset folds a min and a scale into one float32, so each element may differ by that rounding.
+  const kept = [...GGML_TYPES.values()].filter((type) => type.nBits !== undefined);
+
+  it("cover the legacy and K types but Q2_K and Q3_K", () => {
+    expect(kept.map((type) => type.name)).toEqual(["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"]);
+  });
+
+  for (const type of kept) {
+    const layout = type.nBits!;
+    it(`repack ${type.name} into ${layout.bits}-bit codes in blocks of ${layout.blockSize} that decode as ggml does`, () => {
+      const blockCount = 6;
+      const bytes = randomBlocks(type.name, blockCount, 7);
+      const elements = blockCount * type.blockSize;
+      const codes = new Uint8Array((elements * layout.bits) / 8);
+      const scales = new Float32Array(elements / layout.blockSize);
+      const offsets = new Float32Array(layout.withOffsets ? scales.length : 0);
+      layout.repack(bytes, codes, scales, offsets);
+      const expected = dequantize(type, bytes, elements);
+      const zeroPoint = 2 ** (layout.bits - 1);
+      for (let e = 0; e < elements; e++) {
+        const code = layout.bits === 8 ? codes[e]! : (codes[e >> 1]! >> ((e & 1) * 4)) & 0x0f;
+        const block = Math.floor(e / layout.blockSize);
+        const offset = offsets[block] ?? 0;
+        const actual = (code - zeroPoint) * scales[block]! + offset;
+        const rounding = 2 ** -23 * (Math.abs(offset) + Math.abs(expected[e]!));
+        if (Math.abs(actual - expected[e]!) > rounding)
+          expect({ element: e, value: actual }).toEqual({ element: e, value: expected[e] });
+      }
+    });
+  }
+});

@@ -88,7 +88,10 @@ export interface BlockQuantized {
   blockSize: number;
   codes: FileSlice;
   scales: FileSlice;
-  /** Added to every element of its block ([out][in / blockSize]): Q4_K's mins, as the zero point cannot hold them. */
+  /**
+   * Added to every element of its block ([out][in / blockSize]): the mins of the types with mins, which the zero
+   * point cannot hold.
+   */
   offsets?: FileSlice;
 }
 

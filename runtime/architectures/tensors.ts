@@ -7,7 +7,6 @@ import { ModelFormatError } from "../errors.js";
 import { firstNonFinite } from "../../foundation/numbers.js";
 import { quotedFromFile } from "../../foundation/text.js";
 import type { GgufFile, NBitsTensor } from "../formats/gguf.js";
-import { NBITS_BLOCK } from "../formats/ggml-types.js";
 import type { WeightStore } from "../weight-store.js";
 import type { BlockQuantized, Linear, Norm, TensorData } from "./config.js";
 
@@ -108,7 +107,7 @@ export class WeightReader {
 
   /**
    * The matrix kept in its file's quantized blocks, when the file has it in a type the graph can multiply by as
-   * stored: 28% (8 bits) or 16–19% (4 bits) of the memory of float32, and as much less to read per token.
+   * stored: 28–31% (8 bits) or 16–19% (4 bits) of the memory of float32, and as much less to read per token.
    */
   private blockQuantized(name: string, rows: number, columns: number): BlockQuantized | undefined {
     const blocks = this.source.readNBits?.(name, [rows, columns]);
@@ -125,14 +124,14 @@ export class WeightReader {
         );
       }
     }
-    const { bits, accuracyLevel } = blocks;
+    const { bits, blockSize, accuracyLevel } = blocks;
     const [codes, scales] = [this.store.put(blocks.codes), this.store.put(blocks.scales)];
     const offsets = blocks.offsets && this.store.put(blocks.offsets);
     return {
       kind: "block-quantized",
       bits,
       accuracyLevel,
-      blockSize: NBITS_BLOCK,
+      blockSize,
       codes,
       scales,
       ...(offsets ? { offsets } : {}),

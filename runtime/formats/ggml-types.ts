@@ -25,17 +25,17 @@ export interface GgmlTypeTraits {
   readonly nBits?: NBitsLayout;
 }
 
-/** The elements of one MatMulNBits block: every type it holds has sub-blocks of 32 with a scale each. */
-export const NBITS_BLOCK = 32;
-
 /**
- * Blocks as onnxruntime's MatMulNBits reads them: per block of NBITS_BLOCK, its codes of `bits` bits packed low
- * bits first along the row (at 4 bits, element 2i in the low nibble of byte i), one float32 scale, and the
+ * Blocks as onnxruntime's MatMulNBits reads them: per block of `blockSize` elements along a row, its codes of
+ * `bits` bits packed low bits first (at 4 bits, element 2i in the low nibble of byte i), one float32 scale, and the
  * implicit zero point 2^(bits−1); element = (code − zero point) · scale, plus the block's offset for types with
- * offsets (Q4_K's mins, which the graph adds as a small product of its own).
+ * offsets (the mins of Q4_1, Q5_1 and the K types with mins, which the graph adds as a small product of its own).
+ * Types of 5 and 6 bits, which MatMulNBits has no codes for, take 8-bit codes: every value of theirs is one.
  */
 export interface NBitsLayout {
   readonly bits: 4 | 8;
+  /** Each of ggml's scales covers 32 elements, but Q6_K's 16. */
+  readonly blockSize: 16 | 32;
   /**
    * MatMulNBits' accuracy_level: 0 computes in float32, as exact as dequantizing first; 4 quantizes the
    * activations to int8 per block, as llama.cpp does for these types, where onnxruntime's CPU kernels have no
@@ -48,6 +48,33 @@ export interface NBitsLayout {
    * MatMulNBits blocks, in order.
    */
   readonly repack: (source: Uint8Array, codes: Uint8Array, scales: Float32Array, offsets: Float32Array) => void;
+}
+
+/**
+ * The layout of a type whose ggml blocks hold `quant` values 0…2^bits−1 with x = (quant − center)·scale + offset
+ * per sub-block: 4-bit types as 4-bit codes, wider ones as 8-bit codes, each code = quant − center + zero point.
+ */
+function nBitsLayout(
+  quantBits: 4 | 5 | 6 | 8,
+  blockSize: 16 | 32,
+  withOffsets: boolean,
+  repack: NBitsLayout["repack"],
+): NBitsLayout {
+  const bits = quantBits === 4 ? 4 : 8;
+  return { bits, blockSize, accuracyLevel: bits === 4 ? 0 : 4, withOffsets, repack };
+}
+
+/**
+ * Writes one MatMulNBits block of `quants` (unsigned, centered on `center`) as codes at `codes[at…]`: nibble pairs
+ * at 4 bits, bytes at 8.
+ */
+function writeCodes(quants: Uint8Array, center: number, bits: 4 | 8, codes: Uint8Array, at: number): void {
+  const shift = (1 << (bits - 1)) - center;
+  if (bits === 8) {
+    for (let i = 0; i < quants.length; i++) codes[at + i] = quants[i]! + shift;
+    return;
+  }
+  for (let i = 0; i < quants.length; i += 2) codes[at + i / 2] = quants[i]! + shift + ((quants[i + 1]! + shift) << 4);
 }
 
 /** Every ggml type id by name; gaps are ids ggml has removed. */
@@ -167,45 +194,74 @@ function repackQ8_0(source: Uint8Array, codes: Uint8Array, scales: Float32Array)
 }
 
 /**
- * Q4_0 as 4-bit codes, zero point 8 as in ggml. ggml puts quants j and j + 16 in one byte; MatMulNBits wants 2i
- * and 2i + 1 together, so each block's nibbles are re-paired.
- */
-function repackQ4_0(source: Uint8Array, codes: Uint8Array, scales: Float32Array): void {
-  const quant = (at: number, j: number) => (j < 16 ? source[at + 2 + j]! & 0x0f : source[at + 2 + j - 16]! >> 4);
-  for (let block = 0, at = 0, out = 0; block < scales.length; block++, at += 18) {
-    scales[block] = halfAt(source, at);
-    for (let i = 0; i < 16; i++) codes[out++] = quant(at, 2 * i) | (quant(at, 2 * i + 1) << 4);
-  }
-}
-
-/**
  * Q4_0, Q4_1, Q5_0 and Q5_1 share one 32-element layout: fp16 d; for the _1 types an fp16 min m; for the Q5
  * types a little-endian u32 whose bit j is the fifth bit of quant j; then 16 bytes whose low nibbles are quants
- * 0–15 and high nibbles quants 16–31. The _0 types are signed, x = (q − offset)·d; the _1 types x = q·d + m.
+ * 0–15 and high nibbles quants 16–31. The _0 types are signed, x = (q − center)·d; the _1 types x = q·d + m.
  */
-function legacyDequantizer(withMin: boolean, fifthBits: boolean): Dequantizer {
-  const quantsAt = 2 + (withMin ? 2 : 0) + (fifthBits ? 4 : 0);
-  const bytesPerBlock = quantsAt + 16;
-  const offset = fifthBits ? 16 : 8;
-  return (source, target) => {
-    for (let out = 0, at = 0; out < target.length; out += 32, at += bytesPerBlock) {
-      const d = halfAt(source, at);
-      const m = withMin ? halfAt(source, at + 2) : 0;
-      const highBits = fifthBits
-        ? source[at + quantsAt - 4]! |
-          (source[at + quantsAt - 3]! << 8) |
-          (source[at + quantsAt - 2]! << 16) |
-          (source[at + quantsAt - 1]! << 24)
-        : 0;
-      for (let j = 0; j < 16; j++) {
-        const byte = source[at + quantsAt + j]!;
-        const q0 = (byte & 0x0f) | (((highBits >>> j) & 1) << 4);
-        const q1 = (byte >> 4) | (((highBits >>> (j + 16)) & 1) << 4);
-        target[out + j] = withMin ? q0 * d + m : (q0 - offset) * d;
-        target[out + j + 16] = withMin ? q1 * d + m : (q1 - offset) * d;
-      }
+class LegacyBlocks {
+  readonly bytesPerBlock: number;
+  readonly center: number;
+  private readonly quantsAt: number;
+
+  constructor(
+    readonly withMin: boolean,
+    readonly fifthBits: boolean,
+  ) {
+    this.quantsAt = 2 + (withMin ? 2 : 0) + (fifthBits ? 4 : 0);
+    this.bytesPerBlock = this.quantsAt + 16;
+    this.center = fifthBits ? 16 : 8;
+  }
+
+  /** The 32 quants of the block at `at`, into `quants`. */
+  quants(source: Uint8Array, at: number, quants: Uint8Array): void {
+    const { quantsAt, fifthBits } = this;
+    const highBits = fifthBits
+      ? source[at + quantsAt - 4]! |
+        (source[at + quantsAt - 3]! << 8) |
+        (source[at + quantsAt - 2]! << 16) |
+        (source[at + quantsAt - 1]! << 24)
+      : 0;
+    for (let j = 0; j < 16; j++) {
+      const byte = source[at + quantsAt + j]!;
+      quants[j] = (byte & 0x0f) | (((highBits >>> j) & 1) << 4);
+      quants[j + 16] = (byte >> 4) | (((highBits >>> (j + 16)) & 1) << 4);
     }
-  };
+  }
+
+  dequantizer(): Dequantizer {
+    const quants = new Uint8Array(32);
+    return (source, target) => {
+      for (let out = 0, at = 0; out < target.length; out += 32, at += this.bytesPerBlock) {
+        const d = halfAt(source, at);
+        this.quants(source, at, quants);
+        if (this.withMin) {
+          const m = halfAt(source, at + 2);
+          for (let j = 0; j < 32; j++) target[out + j] = quants[j]! * d + m;
+        } else for (let j = 0; j < 32; j++) target[out + j] = (quants[j]! - this.center) * d;
+      }
+    };
+  }
+
+  /**
+   * As MatMulNBits blocks of 32: x = (q − center)·d, plus for the _1 types an offset. Q4_1's quants take the
+   * center 8 of 4-bit codes and the offset 8·d + m; Q5_1's fit 8-bit codes as they are, and the offset is m alone,
+   * which is how llama.cpp's dot products add it (m times the sum of the activations).
+   */
+  nBits(): NBitsLayout {
+    const quants = new Uint8Array(32);
+    const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, this.withMin, (source, codes, scales, offsets) => {
+      const codeBytes = (32 * layout.bits) / 8;
+      const center = this.withMin && layout.bits === 8 ? 0 : this.center;
+      for (let block = 0, at = 0; block < scales.length; block++, at += this.bytesPerBlock) {
+        const d = halfAt(source, at);
+        scales[block] = d;
+        if (this.withMin) offsets[block] = center * d + halfAt(source, at + 2);
+        this.quants(source, at, quants);
+        writeCodes(quants, center, layout.bits, codes, block * codeBytes);
+      }
+    });
+    return layout;
+  }
 }
 
 /**
@@ -227,51 +283,66 @@ function kMin(bytes: Uint8Array, scalesAt: number, j: number): number {
  * hold sub-block 2c in their low nibbles and 2c + 1 in their high ones; for Q5_K, bit j of fifth-bit byte l is
  * the fifth bit of element l of sub-block j.
  */
-function kQuantWithMinsDequantizer(fifthBits: boolean): Dequantizer {
-  const highBitsAt = 16;
-  const quantsAt = fifthBits ? 48 : 16;
-  const bytesPerBlock = quantsAt + 128;
-  return (source, target) => {
-    for (let out = 0, at = 0; out < target.length; out += 256, at += bytesPerBlock) {
+class KBlocksWithMins {
+  readonly bytesPerBlock: number;
+  private readonly quantsAt: number;
+
+  constructor(readonly fifthBits: boolean) {
+    this.quantsAt = fifthBits ? 48 : 16;
+    this.bytesPerBlock = this.quantsAt + 128;
+  }
+
+  /** The 32 quants of sub-block j of the block at `at`, into `quants`. */
+  quants(source: Uint8Array, at: number, j: number, quants: Uint8Array): void {
+    const shift = (j & 1) * 4;
+    const from = at + this.quantsAt + (j >> 1) * 32;
+    for (let l = 0; l < 32; l++) {
+      let q = (source[from + l]! >> shift) & 0x0f;
+      if (this.fifthBits) q |= ((source[at + 16 + l]! >> j) & 1) << 4;
+      quants[l] = q;
+    }
+  }
+
+  /** Calls `each` with sub-block j's quants, scale d·scale_j and min dmin·min_j, for every sub-block in order. */
+  private forEachSubBlock(
+    source: Uint8Array,
+    blocks: number,
+    each: (sub: number, quants: Uint8Array, scale: number, min: number) => void,
+  ): void {
+    const quants = new Uint8Array(32);
+    for (let block = 0, at = 0; block < blocks; block++, at += this.bytesPerBlock) {
       const d = halfAt(source, at);
       const dmin = halfAt(source, at + 2);
       for (let j = 0; j < 8; j++) {
-        const scale = d * kScale(source, at + 4, j);
-        const min = dmin * kMin(source, at + 4, j);
-        const shift = (j & 1) * 4;
-        const quants = at + quantsAt + (j >> 1) * 32;
-        const first = out + j * 32;
-        for (let l = 0; l < 32; l++) {
-          let q = (source[quants + l]! >> shift) & 0x0f;
-          if (fifthBits) q |= ((source[at + highBitsAt + l]! >> j) & 1) << 4;
-          target[first + l] = scale * q - min;
-        }
+        this.quants(source, at, j, quants);
+        each(block * 8 + j, quants, d * kScale(source, at + 4, j), dmin * kMin(source, at + 4, j));
       }
     }
-  };
-}
+  }
 
-/**
- * Q4_K as 4-bit codes with offsets: sub-block j's x = (d·scale_j)·q − dmin·min_j is (q − 8)·s + (8·s − dmin·min_j)
- * with s = d·scale_j, so each sub-block of 32 is a MatMulNBits block (zero point 8) with that offset.
- */
-function repackQ4_K(source: Uint8Array, codes: Uint8Array, scales: Float32Array, offsets: Float32Array): void {
-  for (let block = 0, at = 0; block * 8 < scales.length; block++, at += 144) {
-    const d = halfAt(source, at);
-    const dmin = halfAt(source, at + 2);
-    for (let j = 0; j < 8; j++) {
-      const sub = block * 8 + j;
-      const scale = d * kScale(source, at + 4, j);
-      scales[sub] = scale;
-      offsets[sub] = 8 * scale - dmin * kMin(source, at + 4, j);
-      const shift = (j & 1) * 4;
-      const quants = at + 16 + (j >> 1) * 32;
-      for (let i = 0; i < 16; i++) {
-        const low = (source[quants + 2 * i]! >> shift) & 0x0f;
-        const high = (source[quants + 2 * i + 1]! >> shift) & 0x0f;
-        codes[sub * 16 + i] = low | (high << 4);
-      }
-    }
+  dequantizer(): Dequantizer {
+    return (source, target) =>
+      this.forEachSubBlock(source, target.length / 256, (sub, quants, scale, min) => {
+        for (let l = 0; l < 32; l++) target[sub * 32 + l] = scale * quants[l]! - min;
+      });
+  }
+
+  /**
+   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is (q − center)·scale + (center·scale − min).
+   * Q4_K's quants take the center 8 of 4-bit codes; Q5_K's fit 8-bit codes as they are (center 0), so that its
+   * offset is −min alone, as llama.cpp's dot products add it.
+   */
+  nBits(): NBitsLayout {
+    const center = this.fifthBits ? 0 : 8;
+    const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, true, (source, codes, scales, offsets) => {
+      const codeBytes = (32 * layout.bits) / 8;
+      this.forEachSubBlock(source, scales.length / 8, (sub, quants, scale, min) => {
+        scales[sub] = scale;
+        offsets[sub] = center * scale - min;
+        writeCodes(quants, center, layout.bits, codes, sub * codeBytes);
+      });
+    });
+    return layout;
   }
 }
 
@@ -279,34 +350,44 @@ function repackQ4_K(source: Uint8Array, codes: Uint8Array, scales: Float32Array,
  * block_q6_K: 128 bytes of low nibbles (ql), 64 bytes of 2-bit high parts (qh), 16 int8 scales, fp16 d.
  * 256 elements in two halves of 128; in half h, element 32g + l (g = 0..3) takes its low nibble from
  * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l], and the
- * scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32).
+ * scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32). Calls `each` with every
+ * sub-block's 16 quants and its scale d·scale, in order.
  */
-function dequantizeQ6_K(source: Uint8Array, target: Float32Array): void {
-  for (let out = 0, at = 0; out < target.length; out += 256, at += 210) {
+function forEachQ6_KSubBlock(
+  source: Uint8Array,
+  blocks: number,
+  each: (sub: number, quants: Uint8Array, scale: number) => void,
+): void {
+  const quants = new Uint8Array(16);
+  for (let block = 0, at = 0; block < blocks; block++, at += 210) {
     const d = halfAt(source, at + 208);
-    for (let half = 0; half < 2; half++) {
-      const ql = at + half * 64;
+    for (let sub = 0; sub < 16; sub++) {
+      const half = sub >> 3;
+      const g = (sub >> 1) & 3;
+      const ql = at + half * 64 + (g & 1) * 32;
       const qh = at + 128 + half * 32;
-      const scales = at + 192 + half * 8;
-      const first = out + half * 128;
-      for (let sub = 0; sub < 2; sub++) {
-        const scale0 = d * ((source[scales + sub]! << 24) >> 24);
-        const scale1 = d * ((source[scales + sub + 2]! << 24) >> 24);
-        const scale2 = d * ((source[scales + sub + 4]! << 24) >> 24);
-        const scale3 = d * ((source[scales + sub + 6]! << 24) >> 24);
-        for (let l = sub * 16; l < sub * 16 + 16; l++) {
-          const low = source[ql + l]!;
-          const lowNext = source[ql + l + 32]!;
-          const high = source[qh + l]!;
-          target[first + l] = scale0 * (((low & 0x0f) | ((high & 3) << 4)) - 32);
-          target[first + l + 32] = scale1 * (((lowNext & 0x0f) | (((high >> 2) & 3) << 4)) - 32);
-          target[first + l + 64] = scale2 * (((low >> 4) | (((high >> 4) & 3) << 4)) - 32);
-          target[first + l + 96] = scale3 * (((lowNext >> 4) | (((high >> 6) & 3) << 4)) - 32);
-        }
+      const lowShift = g >= 2 ? 4 : 0;
+      for (let i = 0, l = (sub & 1) * 16; i < 16; i++, l++) {
+        quants[i] = ((source[ql + l]! >> lowShift) & 0x0f) | (((source[qh + l]! >> (2 * g)) & 3) << 4);
       }
+      each(block * 16 + sub, quants, d * ((source[at + 192 + sub]! << 24) >> 24));
     }
   }
 }
+
+function dequantizeQ6_K(source: Uint8Array, target: Float32Array): void {
+  forEachQ6_KSubBlock(source, target.length / 256, (sub, quants, scale) => {
+    for (let i = 0; i < 16; i++) target[sub * 16 + i] = scale * (quants[i]! - 32);
+  });
+}
+
+/** Q6_K as MatMulNBits blocks of 16, one per sub-block, with 8-bit codes. */
+const Q6_K_NBITS = nBitsLayout(6, 16, false, (source, codes, scales) =>
+  forEachQ6_KSubBlock(source, scales.length / 16, (sub, quants, scale) => {
+    scales[sub] = scale;
+    writeCodes(quants, 32, 8, codes, sub * 16);
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // The table
@@ -318,36 +399,34 @@ interface Layout {
   readonly nBits?: NBitsLayout;
 }
 
+/** A type's decoder and MatMulNBits layout, from its blocks (of 32 elements, but for the K types' 256). */
+const layoutOf = (blocks: LegacyBlocks | KBlocksWithMins): Layout => ({
+  blockSize: 32,
+  bytesPerBlock: blocks.bytesPerBlock,
+  dequantize: blocks.dequantizer(),
+  nBits: blocks.nBits(),
+});
+
 // Supporting another type is one decoder in its entry here.
 const LAYOUTS: { readonly [name in GgmlTypeName]: Layout } = {
   F32: { blockSize: 1, bytesPerBlock: 4, dequantize: dequantizeF32 },
   F16: { blockSize: 1, bytesPerBlock: 2, dequantize: dequantizeF16 },
-  Q4_0: {
-    blockSize: 32,
-    bytesPerBlock: 18,
-    dequantize: legacyDequantizer(false, false),
-    nBits: { bits: 4, accuracyLevel: 0, withOffsets: false, repack: repackQ4_0 },
-  },
-  Q4_1: { blockSize: 32, bytesPerBlock: 20, dequantize: legacyDequantizer(true, false) },
-  Q5_0: { blockSize: 32, bytesPerBlock: 22, dequantize: legacyDequantizer(false, true) },
-  Q5_1: { blockSize: 32, bytesPerBlock: 24, dequantize: legacyDequantizer(true, true) },
+  Q4_0: layoutOf(new LegacyBlocks(false, false)),
+  Q4_1: layoutOf(new LegacyBlocks(true, false)),
+  Q5_0: layoutOf(new LegacyBlocks(false, true)),
+  Q5_1: layoutOf(new LegacyBlocks(true, true)),
   Q8_0: {
     blockSize: 32,
     bytesPerBlock: 34,
     dequantize: dequantizeQ8_0,
-    nBits: { bits: 8, accuracyLevel: 4, withOffsets: false, repack: repackQ8_0 },
+    nBits: { bits: 8, blockSize: 32, accuracyLevel: 4, withOffsets: false, repack: repackQ8_0 },
   },
   Q8_1: { blockSize: 32, bytesPerBlock: 36 },
   Q2_K: { blockSize: 256, bytesPerBlock: 84 },
   Q3_K: { blockSize: 256, bytesPerBlock: 110 },
-  Q4_K: {
-    blockSize: 256,
-    bytesPerBlock: 144,
-    dequantize: kQuantWithMinsDequantizer(false),
-    nBits: { bits: 4, accuracyLevel: 0, withOffsets: true, repack: repackQ4_K },
-  },
-  Q5_K: { blockSize: 256, bytesPerBlock: 176, dequantize: kQuantWithMinsDequantizer(true) },
-  Q6_K: { blockSize: 256, bytesPerBlock: 210, dequantize: dequantizeQ6_K },
+  Q4_K: { ...layoutOf(new KBlocksWithMins(false)), blockSize: 256 },
+  Q5_K: { ...layoutOf(new KBlocksWithMins(true)), blockSize: 256 },
+  Q6_K: { blockSize: 256, bytesPerBlock: 210, dequantize: dequantizeQ6_K, nBits: Q6_K_NBITS },
   Q8_K: { blockSize: 256, bytesPerBlock: 292 },
   IQ2_XXS: { blockSize: 256, bytesPerBlock: 66 },
   IQ2_XS: { blockSize: 256, bytesPerBlock: 74 },

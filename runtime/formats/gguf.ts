@@ -19,7 +19,7 @@ import { constants as bufferConstants } from "node:buffer";
 import { ModelFormatError } from "../errors.js";
 import { MAX_HYPERPARAMETER } from "../architectures/architecture.js";
 import { fileSource, memorySource, type ByteSource } from "./file-ranges.js";
-import { DECODABLE_GGML_TYPES, GGML_TYPES, NBITS_BLOCK, type GgmlTypeName } from "./ggml-types.js";
+import { DECODABLE_GGML_TYPES, GGML_TYPES, type GgmlTypeName } from "./ggml-types.js";
 
 export { halfToFloat } from "./ggml-types.js";
 
@@ -82,11 +82,12 @@ export interface GgufTensorInfo {
 }
 
 /**
- * A block-quantized matrix as MatMulNBits reads it (blocks of NBITS_BLOCK): per row, its blocks' codes; one scale
- * per block, and one offset per block where the type has them.
+ * A block-quantized matrix as MatMulNBits reads it (blocks of `blockSize` along a row): per row, its blocks' codes;
+ * one scale per block, and one offset per block where the type has them.
  */
 export interface NBitsTensor {
   readonly bits: 4 | 8;
+  readonly blockSize: number;
   /** How MatMulNBits computes with them (NBitsLayout). */
   readonly accuracyLevel: 0 | 4;
   readonly codes: Uint8Array;
@@ -214,7 +215,7 @@ export class GgufFile {
     if (layout === undefined) return undefined;
     const blockCount = info.elementCount / type.blockSize;
     const codeBytesPerBlock = (type.blockSize * layout.bits) / 8;
-    const scalesPerBlock = type.blockSize / NBITS_BLOCK;
+    const scalesPerBlock = type.blockSize / layout.blockSize;
     const codes = new Uint8Array(blockCount * codeBytesPerBlock);
     const scales = new Float32Array(blockCount * scalesPerBlock);
     // Empty for a type without offsets: its repacker writes none (and every subarray of it is empty too).
@@ -236,8 +237,8 @@ export class GgufFile {
         );
       }
     });
-    const { bits, accuracyLevel } = layout;
-    return { bits, accuracyLevel, codes, scales, ...(layout.withOffsets ? { offsets } : {}) };
+    const { bits, blockSize, accuracyLevel } = layout;
+    return { bits, blockSize, accuracyLevel, codes, scales, ...(layout.withOffsets ? { offsets } : {}) };
   }
 
   /** The tensor's info, checked to have `expectedDims` (ggml order) when given. */
