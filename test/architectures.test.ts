@@ -109,8 +109,8 @@ for (const { name, options, headDim } of CONFIGS) {
       expect(model.tokenizer.vocabSize).toBe(written.vocab.length);
       const last = llama.config.nLayers - 1;
       // Quantized weights come back within their quantization error: at 4 bits, a 15th of the largest weight, but
-      // for Q4_0, whose grid (−8…7 steps of the largest/8) cuts a block's largest weight of the other sign by a step,
-      // and for Q4_1, whose 15 steps span the block's range (up to twice its largest) from an fp16-rounded min.
+      // for Q4_0, whose grid (−8…7 steps of the largest/8) cuts a block's largest weight of the other sign by a
+      // step, and for Q4_1, whose 15 steps span the block's range (up to twice its largest) from an fp16-rounded min.
       const quantized = !["F32", "F16", undefined].includes(options.tensorType);
       const tolerance = options.tensorType === "Q4_0" || options.tensorType === "Q4_1" ? 7 : 15;
       const expectWritten = (actual: Float32Array, name: string) => {

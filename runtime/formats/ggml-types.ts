@@ -328,7 +328,8 @@ class KBlocksWithMins {
   }
 
   /**
-   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is (q − center)·scale + (center·scale − min).
+   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is
+   * (q − center)·scale + (center·scale − min).
    * Q4_K's quants take the center 8 of 4-bit codes; Q5_K's fit 8-bit codes as they are (center 0), so that its
    * offset is −min alone, as llama.cpp's dot products add it.
    */
@@ -349,9 +350,9 @@ class KBlocksWithMins {
 /**
  * block_q6_K: 128 bytes of low nibbles (ql), 64 bytes of 2-bit high parts (qh), 16 int8 scales, fp16 d.
  * 256 elements in two halves of 128; in half h, element 32g + l (g = 0..3) takes its low nibble from
- * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l], and the
- * scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32). Calls `each` with every
- * sub-block's 16 quants and its scale d·scale, in order.
+ * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l],
+ * and the scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32). Calls `each` with
+ * every sub-block's 16 quants and its scale d·scale, in order.
  */
 function forEachQ6_KSubBlock(
   source: Uint8Array,
