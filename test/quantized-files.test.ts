@@ -3,9 +3,10 @@
 // each of them or a token that near-ties it, which rounding decides. llama.cpp multiplies every quantized type
 // with 8-bit activations, ptch the types with 8-bit codes (ggml-types.ts, NBitsLayout), each quantizing them its
 // own way. Real weights where the bundled model's rows allow (64 wide: the 32-element types), with ties within
-// 0.1% of the logits' range (measured: 0.04%); random ones for the K types (rows of 256), whose logits are so
-// flat that llama.cpp's rounding moves them further: within 1% (measured: 0.6%, for Q4_K, which ptch computes
-// in float32 within 1e-4 of the dequantized weights).
+// 0.5% of the logits' range (measured: 0.33% at one position for Q5_1, whose offsets llama.cpp adds from the
+// quantized activations and ptch from the exact ones; none for the rest); random ones for the K types (rows of
+// 256), whose logits are so flat that llama.cpp's rounding moves them further: within 1% (measured: 0.6%, for
+// Q4_K, which ptch computes in float32 within 1e-4 of the dequantized weights, and Q6_K).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,7 +23,7 @@ import { requantizeGguf } from "./support/requantize-gguf.js";
 const BUNDLED = path.resolve(import.meta.dirname, "..", "models", "stories260K", "stories260K.gguf");
 const PROMPT = "Once upon a time, there was a little girl named Lily.";
 const TOKENS = 40;
-const NEAR_TIE = { bundled: 1e-3, random: 1e-2 };
+const NEAR_TIE = { bundled: 5e-3, random: 1e-2 };
 
 let dir: string;
 beforeAll(async () => {

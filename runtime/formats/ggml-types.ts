@@ -242,22 +242,17 @@ class LegacyBlocks {
     };
   }
 
-  /**
-   * As MatMulNBits blocks of 32: x = (q − center)·d, plus for the _1 types an offset. Q4_1's quants take the
-   * center 8 of 4-bit codes and the offset 8·d + m; Q5_1's fit 8-bit codes as they are, and the offset is m alone,
-   * which is how llama.cpp's dot products add it (m times the sum of the activations).
-   */
+  /** As MatMulNBits blocks of 32: x = (q − center)·d, plus for the _1 types the offset center·d + m. */
   nBits(): NBitsLayout {
     const quants = new Uint8Array(32);
     const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, this.withMin, (source, codes, scales, offsets) => {
       const codeBytes = (32 * layout.bits) / 8;
-      const center = this.withMin && layout.bits === 8 ? 0 : this.center;
       for (let block = 0, at = 0; block < scales.length; block++, at += this.bytesPerBlock) {
         const d = halfAt(source, at);
         scales[block] = d;
-        if (this.withMin) offsets[block] = center * d + halfAt(source, at + 2);
+        if (this.withMin) offsets[block] = this.center * d + halfAt(source, at + 2);
         this.quants(source, at, quants);
-        writeCodes(quants, center, layout.bits, codes, block * codeBytes);
+        writeCodes(quants, this.center, layout.bits, codes, block * codeBytes);
       }
     });
     return layout;
@@ -329,12 +324,11 @@ class KBlocksWithMins {
 
   /**
    * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is
-   * (q − center)·scale + (center·scale − min).
-   * Q4_K's quants take the center 8 of 4-bit codes; Q5_K's fit 8-bit codes as they are (center 0), so that its
-   * offset is −min alone, as llama.cpp's dot products add it.
+   * (q − center)·scale + (center·scale − min), with the center 2^(bits−1) of the quants. Centred, the codes carry
+   * less of each weight than uncentred ones would, so the 8-bit types' int8 activations round less into them.
    */
   nBits(): NBitsLayout {
-    const center = this.fifthBits ? 0 : 8;
+    const center = this.fifthBits ? 16 : 8;
     const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, true, (source, codes, scales, offsets) => {
       const codeBytes = (32 * layout.bits) / 8;
       this.forEachSubBlock(source, scales.length / 8, (sub, quants, scale, min) => {

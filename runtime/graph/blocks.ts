@@ -110,9 +110,9 @@ export class Blocks {
   /**
    * Causal attention of queries [B,S,H,Dh] over the cache and the new keys/values [B,S,Hkv,Dh], as onnxruntime's
    * GroupQueryAttention computes it: head h reads key/value head floor(h / G), without copying keys per group.
-   * With rotary positions, queries and keys are rotated here (rotate-half order, the first rotaryDim dimensions of
-   * each head, at `positionIds`) by one RotaryEmbedding node each: so the q and k sites see them unrotated, as
-   * HF's hooks do, and the cache holds keys rotated, which never need their position again.
+   * With rotary positions, queries and keys are rotated here (in halves or in adjacent pairs, the first rotaryDim
+   * dimensions of each head, at `positionIds`) by one RotaryEmbedding node each: so the q and k sites see them
+   * unrotated, as HF's hooks do, and the cache holds keys rotated, which never need their position again.
    * The cache (past, [B,Hkv,capacity,Dh]) is an input only, read where it lies: the operator copies the cached
    * positions it attends to into a present buffer of its own, and the new keys and values come back as outputs
    * [B,S,Hkv·Dh] for the runtime to write into the cache. Binding the cache as the operator's present output would
@@ -124,7 +124,14 @@ export class Blocks {
     queries: string,
     keys: string,
     values: string,
-    cache: { pastKey: string; pastValue: string; attentionBias: string; positionIds: string },
+    cache: {
+      pastKey: string;
+      pastValue: string;
+      attentionBias: string;
+      positionIds: string;
+      /** Queries and keys in adjacent-pair order (GGUF's), rotated as pairs rather than halves. */
+      adjacentPairs: boolean;
+    },
   ): { z: string; newKeys: string; newValues: string } {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
@@ -133,7 +140,7 @@ export class Blocks {
     const rotated = (x: string, count: number) =>
       rotary
         ? g.contribOp("RotaryEmbedding", [flat(x, count), rotary.positionIds, rotary.cos, rotary.sin], {
-            interleaved: 0,
+            interleaved: cache.adjacentPairs ? 1 : 0,
             num_heads: count,
             rotary_embedding_dim: config.rotaryDim,
           })

@@ -5,8 +5,8 @@
 //          (0 where a query may attend to a key, a large negative number elsewhere; T = cached + S),
 //          past_key.L / past_value.L [B,Hkv,C,Dh] (C: the cache's capacity), and for every slotted site
 //          slot_a.SITE / slot_b.SITE.
-// Outputs: logits [B,S,V], present_key.L / present_value.L (the past buffers, with the new positions written in
-//          place: the caller binds them to the same memory), and capture.SITE per captured site.
+// Outputs: logits [B,S,V], new_keys.L / new_values.L [B,S,Hkv·Dh] (the run's positions, which the runtime writes
+//          into the cache), and capture.SITE per captured site.
 //
 // Interventions are position-wise affine maps x → a·x + b inserted at named sites; a run feeds a = 1, b = 0
 // on rows nobody touches. Captures return a site's value after its slot. A site hooked by a TypeScript
@@ -79,15 +79,29 @@ export function buildTransformerGraph(
 
   const kvWidth = nKvHeads * headDim;
 
+  const usesSite = (site: ActivationSite) => [slotted, captured, hooked].some((ids) => ids.has(siteId(site)));
   /**
-   * Queries, keys and values of one layer as heads [B,S,H,Dh], in HF's dimension order. Each comes as a function
-   * that adds its last nodes when called, so that a hooked site's value is computed right before its cut.
+   * Whether layer l's queries and keys keep a GGUF file's adjacent-pair order and rotate as pairs: attention scores
+   * do not depend on the order of a head's dimensions, as long as queries and keys share it, so only a layer whose
+   * q or k site something reads pays for reordering them into HF's halves (a Gather each, per step).
+   */
+  const keepsPairs = (l: number) =>
+    config.ropeLayout === "adjacent-pairs" &&
+    config.rotaryDim === headDim &&
+    !usesSite({ site: "q", layer: l }) &&
+    !usesSite({ site: "k", layer: l });
+
+  /**
+   * Queries, keys and values of one layer as heads [B,S,H,Dh], in HF's dimension order but where keepsPairs. Each
+   * comes as a function that adds its last nodes when called, so that a hooked site's value is computed right
+   * before its cut.
    */
   const projectQkv = (x: string, w: LayerWeights, l: number): [() => string, () => string, () => string] => {
     const hint = `blk${l}`;
     if (w.qkv.kind === "separate") {
       const { q, k, v } = w.qkv;
-      const toHalves = (y: string) => (config.ropeLayout === "adjacent-pairs" ? b.pairsToHalves(y) : y);
+      const reorder = config.ropeLayout === "adjacent-pairs" && !keepsPairs(l);
+      const toHalves = (y: string) => (reorder ? b.pairsToHalves(y) : y);
       return [
         () => toHalves(b.heads(b.linear(x, q, `${hint}_q`), nHeads)),
         () => toHalves(b.heads(b.linear(x, k, `${hint}_k`), nKvHeads)),
@@ -132,6 +146,7 @@ export function buildTransformerGraph(
       pastValue: g.input(pastValueName(l), ElemType.Float, cacheDims),
       attentionBias,
       positionIds,
+      adjacentPairs: keepsPairs(l),
     });
     const newDims = ["batch", "seq", nKvHeads * headDim];
     g.output(newKeysName(l), newKeys, ElemType.Float, newDims);

@@ -313,6 +313,7 @@ const TYPE_PRESERVING_OPS = new Set([
   "Gather",
   "Identity",
   "Mul",
+  "Range",
   "Reshape",
   "Slice",
   "Split",
@@ -324,14 +325,14 @@ const TYPE_PRESERVING_OPS = new Set([
 
 /**
  * The element type of an op's outputs where it is not float, which a value handed between segments must declare:
- * Shape gives int64, Cast its target, and shape arithmetic keeps its input's type.
+ * Shape and Size give int64, Cast its target, and shape arithmetic keeps its input's type.
  */
 function resultType(
   opType: string,
   attrs: Record<string, AttributeValue>,
   firstInput: ElemType | undefined,
 ): ElemType | undefined {
-  if (opType === "Shape") return ElemType.Int64;
+  if (opType === "Shape" || opType === "Size") return ElemType.Int64;
   if (opType === "Cast") return typeof attrs["to"] === "number" ? (attrs["to"] as ElemType) : undefined;
   return TYPE_PRESERVING_OPS.has(opType) ? firstInput : undefined;
 }
