@@ -64,17 +64,21 @@ function nBitsLayout(
   return { bits, blockSize, accuracyLevel: bits === 4 ? 0 : 4, withOffsets, repack };
 }
 
+/** One MatMulNBits block of 8-bit codes at `codes[at…]`, from `quants` centred on `center`: quant − center + 128. */
+function writeByteCodes(quants: Uint8Array, center: number, codes: Uint8Array, at: number): void {
+  const shift = 128 - center;
+  for (let i = 0; i < quants.length; i++) codes[at + i] = quants[i]! + shift;
+}
+
 /**
- * Writes one MatMulNBits block of `quants` (unsigned, centered on `center`) as codes at `codes[at…]`: nibble pairs
- * at 4 bits, bytes at 8.
+ * `count` 4-bit codes at `codes[at…]` straight from ggml's nibbles: code i pairs the nibbles at `shift` of bytes
+ * from + 2i and from + 2i + 1. A 4-bit type's quants are centred on 8, the codes' zero point, so each code is
+ * its quant.
  */
-function writeCodes(quants: Uint8Array, center: number, bits: 4 | 8, codes: Uint8Array, at: number): void {
-  const shift = (1 << (bits - 1)) - center;
-  if (bits === 8) {
-    for (let i = 0; i < quants.length; i++) codes[at + i] = quants[i]! + shift;
-    return;
+function packNibblePairs(source: Uint8Array, from: number, shift: 0 | 4, count: number, codes: Uint8Array, at: number) {
+  for (let i = 0, byte = from; i < count; i++, byte += 2) {
+    codes[at + i] = ((source[byte]! >> shift) & 0x0f) | (((source[byte + 1]! >> shift) & 0x0f) << 4);
   }
-  for (let i = 0; i < quants.length; i += 2) codes[at + i / 2] = quants[i]! + shift + ((quants[i + 1]! + shift) << 4);
 }
 
 /** Every ggml type id by name; gaps are ids ggml has removed. */
@@ -246,13 +250,18 @@ class LegacyBlocks {
   nBits(): NBitsLayout {
     const quants = new Uint8Array(32);
     const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, this.withMin, (source, codes, scales, offsets) => {
-      const codeBytes = (32 * layout.bits) / 8;
       for (let block = 0, at = 0; block < scales.length; block++, at += this.bytesPerBlock) {
         const d = halfAt(source, at);
         scales[block] = d;
         if (this.withMin) offsets[block] = this.center * d + halfAt(source, at + 2);
-        this.quants(source, at, quants);
-        writeCodes(quants, this.center, layout.bits, codes, block * codeBytes);
+        if (this.fifthBits) {
+          this.quants(source, at, quants);
+          writeByteCodes(quants, this.center, codes, block * 32);
+        } else {
+          // Quants 0–15 are the low nibbles of the 16 bytes, 16–31 the high ones.
+          packNibblePairs(source, at + this.quantsAt, 0, 8, codes, block * 16);
+          packNibblePairs(source, at + this.quantsAt, 4, 8, codes, block * 16 + 8);
+        }
       }
     });
     return layout;
@@ -291,33 +300,34 @@ class KBlocksWithMins {
   quants(source: Uint8Array, at: number, j: number, quants: Uint8Array): void {
     const shift = (j & 1) * 4;
     const from = at + this.quantsAt + (j >> 1) * 32;
-    for (let l = 0; l < 32; l++) {
-      let q = (source[from + l]! >> shift) & 0x0f;
-      if (this.fifthBits) q |= ((source[at + 16 + l]! >> j) & 1) << 4;
-      quants[l] = q;
-    }
+    for (let l = 0; l < 32; l++) quants[l] = (source[from + l]! >> shift) & 0x0f;
+    if (!this.fifthBits) return;
+    for (let l = 0; l < 32; l++) quants[l]! |= ((source[at + 16 + l]! >> j) & 1) << 4;
   }
 
-  /** Calls `each` with sub-block j's quants, scale d·scale_j and min dmin·min_j, for every sub-block in order. */
+  /**
+   * Calls `each` with every sub-block in order: the block's start `at`, j, and its scale d·scale_j and min
+   * dmin·min_j.
+   */
   private forEachSubBlock(
     source: Uint8Array,
     blocks: number,
-    each: (sub: number, quants: Uint8Array, scale: number, min: number) => void,
+    each: (sub: number, at: number, j: number, scale: number, min: number) => void,
   ): void {
-    const quants = new Uint8Array(32);
     for (let block = 0, at = 0; block < blocks; block++, at += this.bytesPerBlock) {
       const d = halfAt(source, at);
       const dmin = halfAt(source, at + 2);
       for (let j = 0; j < 8; j++) {
-        this.quants(source, at, j, quants);
-        each(block * 8 + j, quants, d * kScale(source, at + 4, j), dmin * kMin(source, at + 4, j));
+        each(block * 8 + j, at, j, d * kScale(source, at + 4, j), dmin * kMin(source, at + 4, j));
       }
     }
   }
 
   dequantizer(): Dequantizer {
+    const quants = new Uint8Array(32);
     return (source, target) =>
-      this.forEachSubBlock(source, target.length / 256, (sub, quants, scale, min) => {
+      this.forEachSubBlock(source, target.length / 256, (sub, at, j, scale, min) => {
+        this.quants(source, at, j, quants);
         for (let l = 0; l < 32; l++) target[sub * 32 + l] = scale * quants[l]! - min;
       });
   }
@@ -329,15 +339,17 @@ class KBlocksWithMins {
    */
   nBits(): NBitsLayout {
     const center = this.fifthBits ? 16 : 8;
-    const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, true, (source, codes, scales, offsets) => {
-      const codeBytes = (32 * layout.bits) / 8;
-      this.forEachSubBlock(source, scales.length / 8, (sub, quants, scale, min) => {
+    const quants = new Uint8Array(32);
+    return nBitsLayout(this.fifthBits ? 5 : 4, 32, true, (source, codes, scales, offsets) =>
+      this.forEachSubBlock(source, scales.length / 8, (sub, at, j, scale, min) => {
         scales[sub] = scale;
         offsets[sub] = center * scale - min;
-        writeCodes(quants, center, layout.bits, codes, sub * codeBytes);
-      });
-    });
-    return layout;
+        if (this.fifthBits) {
+          this.quants(source, at, j, quants);
+          writeByteCodes(quants, center, codes, sub * 32);
+        } else packNibblePairs(source, at + this.quantsAt + (j >> 1) * 32, ((j & 1) * 4) as 0 | 4, 16, codes, sub * 16);
+      }),
+    );
   }
 }
 
@@ -346,41 +358,48 @@ class KBlocksWithMins {
  * 256 elements in two halves of 128; in half h, element 32g + l (g = 0..3) takes its low nibble from
  * ql[64h + 32(g & 1) + l] (the high nibble for g ≥ 2), its high 2 bits from bits 2g and 2g + 1 of qh[32h + l],
  * and the scale of its 16-element sub-block, scales[8h + 2g + l/16]; x = (d·scale)·(q − 32). Calls `each` with
- * every sub-block's 16 quants and its scale d·scale, in order.
+ * every block's 256 quants and its 16 sub-block scales d·scale, in order.
  */
-function forEachQ6_KSubBlock(
+function forEachQ6_KBlock(
   source: Uint8Array,
   blocks: number,
-  each: (sub: number, quants: Uint8Array, scale: number) => void,
+  each: (block: number, quants: Uint8Array, scales: Float32Array) => void,
 ): void {
-  const quants = new Uint8Array(16);
+  const quants = new Uint8Array(256);
+  const scales = new Float32Array(16);
   for (let block = 0, at = 0; block < blocks; block++, at += 210) {
     const d = halfAt(source, at + 208);
-    for (let sub = 0; sub < 16; sub++) {
-      const half = sub >> 3;
-      const g = (sub >> 1) & 3;
-      const ql = at + half * 64 + (g & 1) * 32;
+    for (let sub = 0; sub < 16; sub++) scales[sub] = d * ((source[at + 192 + sub]! << 24) >> 24);
+    for (let half = 0; half < 2; half++) {
+      const ql = at + half * 64;
       const qh = at + 128 + half * 32;
-      const lowShift = g >= 2 ? 4 : 0;
-      for (let i = 0, l = (sub & 1) * 16; i < 16; i++, l++) {
-        quants[i] = ((source[ql + l]! >> lowShift) & 0x0f) | (((source[qh + l]! >> (2 * g)) & 3) << 4);
+      const first = half * 128;
+      for (let l = 0; l < 32; l++) {
+        const low = source[ql + l]!;
+        const lowNext = source[ql + l + 32]!;
+        const high = source[qh + l]!;
+        quants[first + l] = (low & 0x0f) | ((high & 3) << 4);
+        quants[first + l + 32] = (lowNext & 0x0f) | (((high >> 2) & 3) << 4);
+        quants[first + l + 64] = (low >> 4) | (((high >> 4) & 3) << 4);
+        quants[first + l + 96] = (lowNext >> 4) | (((high >> 6) & 3) << 4);
       }
-      each(block * 16 + sub, quants, d * ((source[at + 192 + sub]! << 24) >> 24));
     }
+    each(block, quants, scales);
   }
 }
 
 function dequantizeQ6_K(source: Uint8Array, target: Float32Array): void {
-  forEachQ6_KSubBlock(source, target.length / 256, (sub, quants, scale) => {
-    for (let i = 0; i < 16; i++) target[sub * 16 + i] = scale * (quants[i]! - 32);
+  forEachQ6_KBlock(source, target.length / 256, (block, quants, scales) => {
+    const first = block * 256;
+    for (let e = 0; e < 256; e++) target[first + e] = scales[e >> 4]! * (quants[e]! - 32);
   });
 }
 
 /** Q6_K as MatMulNBits blocks of 16, one per sub-block, with 8-bit codes. */
 const Q6_K_NBITS = nBitsLayout(6, 16, false, (source, codes, scales) =>
-  forEachQ6_KSubBlock(source, scales.length / 16, (sub, quants, scale) => {
-    scales[sub] = scale;
-    writeCodes(quants, 32, 8, codes, sub * 16);
+  forEachQ6_KBlock(source, scales.length / 16, (block, quants, blockScales) => {
+    scales.set(blockScales, block * 16);
+    writeByteCodes(quants, 32, codes, block * 256);
   }),
 );
 
