@@ -64,7 +64,7 @@ function nBitsLayout(
   return { bits, blockSize, accuracyLevel: bits === 4 ? 0 : 4, withOffsets, repack };
 }
 
-/** One MatMulNBits block of 8-bit codes at `codes[at…]`, from `quants` centred on `center`: quant − center + 128. */
+/** One MatMulNBits block of 8-bit codes at `codes[at…]` from `quants` centred on `center`: quant − center + 128. */
 function writeByteCodes(quants: Uint8Array, center: number, codes: Uint8Array, at: number): void {
   const shift = 128 - center;
   for (let i = 0; i < quants.length; i++) codes[at + i] = quants[i]! + shift;
@@ -333,9 +333,9 @@ class KBlocksWithMins {
   }
 
   /**
-   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is
-   * (q − center)·scale + (center·scale − min), with the center 2^(bits−1) of the quants. Centred, the codes carry
-   * less of each weight than uncentred ones would, so the 8-bit types' int8 activations round less into them.
+   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is (q − center)·scale + (center·scale − min),
+   * with the center 2^(bits−1) of the quants. Centred, the codes carry less of each weight than uncentred ones
+   * would, so the 8-bit types' int8 activations round less into them.
    */
   nBits(): NBitsLayout {
     const center = this.fifthBits ? 16 : 8;
