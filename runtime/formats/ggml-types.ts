@@ -333,9 +333,10 @@ class KBlocksWithMins {
   }
 
   /**
-   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is (q − center)·scale + (center·scale − min),
-   * with the center 2^(bits−1) of the quants. Centred, the codes carry less of each weight than uncentred ones
-   * would, so the 8-bit types' int8 activations round less into them.
+   * As MatMulNBits blocks of 32, one per sub-block: x = scale·q − min is
+   * (q − center)·scale + (center·scale − min), with the center 2^(bits−1) of the quants. Centred, the codes
+   * carry less of each weight than uncentred ones would, so the 8-bit types' int8 activations round less into
+   * them.
    */
   nBits(): NBitsLayout {
     const center = this.fifthBits ? 16 : 8;
