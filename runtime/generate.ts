@@ -188,16 +188,12 @@ function checkFinite(logits: Float32Array, row: number, step: number): void {
   );
 }
 
-/** The most prompt positions after a shared prefix that are run one at a time rather than sharing nothing. */
-const MAX_UNSHARED_TAIL = 4;
-
 /**
  * Where every row prompts with the same tokens (the points of a sweep over one prompt), the positions before the
  * first that any row intervenes at hold the same keys and values in every row, attention being causal: runs them
- * once, for one row, writes the result into every row of `cache`, and runs the positions after them, but the last,
- * for every row. Returns the last prompt position's run, whose logits sample the first token. Rows with hooks run
- * whole (a hook sees every run). GroupQueryAttention takes several new positions over a cache only in a batch of
- * one, so the positions after the prefix run one by one: a few of them, or no prefix is shared.
+ * once, for one row, and writes the result into every row of `cache`. Returns the rest of the prompt, for every
+ * row, which the caller runs next (its logits sample the first token). Rows with hooks run whole (a hook sees
+ * every run).
  */
 async function prefillSharedPrefix(
   context: ForwardContext,
@@ -213,7 +209,7 @@ async function prefillSharedPrefix(
   if (!requests.every(samePrompt)) return prefill;
   let shared = tokens.length - 1;
   for (const r of requests) shared = Math.min(shared, r.interventions?.firstPosition ?? shared);
-  if (shared <= 0 || tokens.length - shared > MAX_UNSHARED_TAIL) return prefill;
+  if (shared <= 0) return prefill;
   const single = new KvCache(cache.config, 1, shared);
   try {
     const prefix = { tokens: [tokens.slice(0, shared)], positions: [prefill.positions[0]!.slice(0, shared)] };
@@ -225,18 +221,10 @@ async function prefillSharedPrefix(
   } finally {
     single.dispose();
   }
-  const at = (position: number): RunInput => ({
-    tokens: prefill.tokens.map((row) => [row[position]!]),
-    positions: prefill.positions.map((row) => [row[position]!]),
-  });
-  for (let position = shared; position < tokens.length - 1; position++) {
-    const step = at(position);
-    cache.update(
-      step.positions.map(() => [true]),
-      await forward(context, cache, step),
-    );
-  }
-  return at(tokens.length - 1);
+  return {
+    tokens: prefill.tokens.map((row) => row.slice(shared)),
+    positions: prefill.positions.map((row) => row.slice(shared)),
+  };
 }
 
 /** `onStep` hears of each decode run: how many rows took a token in it, and how many rows it finished. */

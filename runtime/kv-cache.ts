@@ -1,9 +1,11 @@
 // The key/value cache of one batch: each layer's keys and values for every position run so far, plus which
 // of those positions are real tokens (left padding is cached too, but never attended to).
 //
-// Each layer's buffer is allocated once, at the capacity the whole generation needs. A run reads it as its past,
-// where it lies, and returns only its new positions' keys and values, which are written after the cached ones
-// (see GroupQueryAttention in blocks.ts): the cache never moves between steps.
+// A run reads each layer's buffer ([B,Hkv,P,Dh]) whole as its past, where it lies, with the bias masking the
+// positions not filled yet, and returns only its new positions' keys and values, which are written after the
+// cached ones (see attention in blocks.ts). The buffers grow by doubling, up to the capacity the generation needs,
+// so that a run reads and masks at most about as many positions again as it attends to, and a step costs in
+// proportion to the sequence so far; growing copies the cache, on average less than one position per step.
 
 import { floatTensor, type HostTensor } from "./onnx/session.js";
 import { newKeysName, newValuesName, pastKeyName, pastValueName } from "./graph/transformer.js";
@@ -11,7 +13,9 @@ import type { ModelConfig } from "./architectures/config.js";
 import { GenerationError } from "./errors.js";
 
 export class KvCache {
-  private buffers: { key: HostTensor<Float32Array>; value: HostTensor<Float32Array> }[];
+  private buffers: { key: Float32Array; value: Float32Array }[] = [];
+  /** Positions each buffer holds room for. */
+  private allocated = 0;
   /** validity[row][t]: whether cached position t of that row is a real token. */
   private readonly validity: boolean[][];
   /** Per row, how many of its cached positions are real tokens. */
@@ -24,12 +28,6 @@ export class KvCache {
     readonly batchSize: number,
     readonly capacity: number,
   ) {
-    const dims = [batchSize, config.nKvHeads, capacity, config.headDim];
-    const size = batchSize * config.nKvHeads * capacity * config.headDim;
-    this.buffers = Array.from({ length: config.nLayers }, () => ({
-      key: floatTensor(new Float32Array(size), dims),
-      value: floatTensor(new Float32Array(size), dims),
-    }));
     this.validity = Array.from({ length: batchSize }, () => []);
     this.realCounts = Array<number>(batchSize).fill(0);
   }
@@ -44,38 +42,71 @@ export class KvCache {
     return this.realCounts[row]!;
   }
 
-  /** The past_key / past_value feeds for a run of `steps` new positions. */
-  feeds(steps: number): Record<string, HostTensor> {
+  /** Makes room for `steps` positions after those cached: twice the room, or the capacity, when there is none. */
+  private reserve(steps: number): void {
     this.assertLive();
-    if (this.length + steps > this.capacity) {
+    const needed = this.length + steps;
+    if (needed > this.capacity) {
       throw new GenerationError(
         `the key/value cache holds ${this.capacity} positions; a run of ${steps} after ${this.length} would overflow it`,
       );
     }
+    if (needed <= this.allocated) return;
+    const room = Math.min(this.capacity, Math.max(needed, 2 * this.allocated));
+    const { nKvHeads, nLayers, headDim } = this.config;
+    const heads = this.batchSize * nKvHeads;
+    const grown = (old: Float32Array | undefined) => {
+      const buffer = new Float32Array(heads * room * headDim);
+      if (old === undefined) return buffer;
+      for (let head = 0; head < heads; head++) {
+        const from = head * this.allocated * headDim;
+        buffer.set(old.subarray(from, from + this.length * headDim), head * room * headDim);
+      }
+      return buffer;
+    };
+    this.buffers = Array.from({ length: nLayers }, (_, l) => ({
+      key: grown(this.buffers[l]?.key),
+      value: grown(this.buffers[l]?.value),
+    }));
+    this.allocated = room;
+  }
+
+  /** Positions the past of a run holds: the buffers' room, or none before the first run. */
+  private get pastLength(): number {
+    return this.length === 0 ? 0 : this.allocated;
+  }
+
+  /** The past_key / past_value feeds for a run of `steps` new positions: the whole buffers. */
+  feeds(steps: number): Record<string, HostTensor> {
+    this.reserve(steps);
+    const dims = [this.batchSize, this.config.nKvHeads, this.pastLength, this.config.headDim];
     const feeds: Record<string, HostTensor> = {};
     this.buffers.forEach(({ key, value }, l) => {
-      feeds[pastKeyName(l)] = key;
-      feeds[pastValueName(l)] = value;
+      feeds[pastKeyName(l)] = floatTensor(this.length === 0 ? new Float32Array(0) : key, dims);
+      feeds[pastValueName(l)] = floatTensor(this.length === 0 ? new Float32Array(0) : value, dims);
     });
     return feeds;
   }
 
   /**
-   * Additive attention bias [B,1,S,T] for a run over `newValidity` (per row, whether each new position is
-   * a real token): a query sees the real tokens at or before its own position.
+   * Additive attention bias [B,1,S,P+S] for a run over `newValidity` (per row, whether each new position is
+   * a real token), P being the past that feeds() gives: a query sees the real tokens cached and the real new ones
+   * at or before its own position.
    */
   attentionBias(newValidity: readonly (readonly boolean[])[], maskedBias: number): HostTensor<Float32Array> {
-    const past = this.length;
     const steps = newValidity[0]!.length;
+    this.reserve(steps);
+    const cached = this.length;
+    const past = this.pastLength;
     const total = past + steps;
-    const bias = new Float32Array(this.batchSize * steps * total);
+    const bias = new Float32Array(this.batchSize * steps * total).fill(maskedBias);
     for (let b = 0; b < this.batchSize; b++) {
-      const cached = this.validity[b]!;
+      const validity = this.validity[b]!;
       const fresh = newValidity[b]!;
       for (let s = 0; s < steps; s++) {
         const rowStart = (b * steps + s) * total;
-        for (let t = 0; t < past; t++) bias[rowStart + t] = cached[t] ? 0 : maskedBias;
-        for (let t = 0; t < steps; t++) bias[rowStart + past + t] = fresh[t] && t <= s ? 0 : maskedBias;
+        for (let t = 0; t < cached; t++) if (validity[t]) bias[rowStart + t] = 0;
+        for (let t = 0; t <= s; t++) if (fresh[t]) bias[rowStart + past + t] = 0;
       }
     }
     return floatTensor(bias, [this.batchSize, 1, steps, total]);
@@ -86,12 +117,12 @@ export class KvCache {
    * into the buffers after the cached positions, and records which of them are real tokens.
    */
   update(newValidity: readonly (readonly boolean[])[], outputs: Record<string, HostTensor<Float32Array>>): void {
-    this.assertLive();
     const steps = newValidity[0]!.length;
+    this.reserve(steps);
     const past = this.length;
     this.buffers.forEach(({ key, value }, l) => {
-      this.write(key.data, outputs[newKeysName(l)]!.data, past, steps);
-      this.write(value.data, outputs[newValuesName(l)]!.data, past, steps);
+      this.write(key, outputs[newKeysName(l)]!.data, past, steps);
+      this.write(value, outputs[newValuesName(l)]!.data, past, steps);
     });
     newValidity.forEach((row, b) => {
       for (const valid of row) {
@@ -101,7 +132,7 @@ export class KvCache {
     });
   }
 
-  /** Copies `fresh` [B,S,Hkv,Dh] (or [1,S,Hkv,Dh], to every row) into `buffer` [B,Hkv,capacity,Dh] at past…past+S−1. */
+  /** Copies `fresh` [B,S,Hkv,Dh] (or [1,S,Hkv,Dh], to every row) into `buffer` [B,Hkv,room,Dh] at past…past+S−1. */
   private write(buffer: Float32Array, fresh: Float32Array, past: number, steps: number): void {
     const { nKvHeads, headDim } = this.config;
     const rowsGiven = fresh.length / (steps * nKvHeads * headDim);
@@ -111,7 +142,7 @@ export class KvCache {
       for (let s = 0; s < steps; s++) {
         for (let h = 0; h < nKvHeads; h++) {
           const from = ((source * steps + s) * nKvHeads + h) * headDim;
-          const to = ((b * nKvHeads + h) * this.capacity + past + s) * headDim;
+          const to = ((b * nKvHeads + h) * this.allocated + past + s) * headDim;
           for (let d = 0; d < headDim; d++) buffer[to + d] = fresh[from + d]!;
         }
       }

@@ -375,7 +375,7 @@ describe("invariants", () => {
   });
 
   // Rows of one prompt share the prefill of the positions before the first intervened one (generate.ts): with a
-  // tail of 1 and of 3 positions after it, and of 6, too long to share, each row generates as it does alone.
+  // tail of 1, 3 and 6 positions after it, each row generates as it does alone.
   it.each([-1, -3, -6])("rows of one prompt intervened from pos=%i on generate as each does alone", async (index) => {
     const at = (layer: number) => select("resid", layer, { kind: "index", index });
     const requests: GenerationRequest[] = [

@@ -2,7 +2,7 @@
 // layers, norms, rotary embeddings, attention with a KV cache, and MLPs, each a few ONNX operators.
 
 import type { Activation, BlockQuantized, Linear, ModelConfig, Norm } from "../architectures/config.js";
-import { CONTRIB_DOMAIN, ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
+import { ElemType, type GraphBuilder } from "../onnx/graph-builder.js";
 
 export class Blocks {
   private tables: AttentionTables | undefined;
@@ -108,17 +108,21 @@ export class Blocks {
   }
 
   /**
-   * Causal attention of queries [B,S,H,Dh] over the cache and the new keys/values [B,S,Hkv,Dh], as onnxruntime's
-   * GroupQueryAttention computes it: head h reads key/value head floor(h / G), without copying keys per group.
+   * Causal attention of queries [B,S,H,Dh] over the cache and the new keys/values [B,S,Hkv,Dh]; head h reads
+   * key/value head floor(h / G) (G = H / Hkv), the G query heads of a group multiplied by their keys together.
    * With rotary positions, queries and keys are rotated here (in halves or in adjacent pairs, the first rotaryDim
    * dimensions of each head, at `positionIds`) by one RotaryEmbedding node each: so the q and k sites see them
    * unrotated, as HF's hooks do, and the cache holds keys rotated, which never need their position again.
-   * The cache (past, [B,Hkv,capacity,Dh]) is an input only, read where it lies: the operator copies the cached
-   * positions it attends to into a present buffer of its own, and the new keys and values come back as outputs
-   * [B,S,Hkv·Dh] for the runtime to write into the cache. Binding the cache as the operator's present output would
-   * save that copy, but onnxruntime-node copies every output back into a new JavaScript buffer after the run: the
-   * whole cache at every step (0.5 ms per MB here, 20 ms per token for an 85M model at 530 positions).
-   * The bias [B,1,S,T] masks left padding; T = cached + S.
+   *
+   * The cache (past, [B,Hkv,P,Dh]: the buffer the runtime holds, P ≥ the positions cached) is an input only, read
+   * where it lies; the bias masks what is not filled yet. The scores over it and over the new keys share one
+   * softmax, and the new keys and values come back as outputs [B,S,Hkv·Dh] for the runtime to write into the
+   * cache. Nothing copies the cache. onnxruntime's GroupQueryAttention would: without a present buffer shared with
+   * the past it clears a present of the past's size and copies the cached positions into it, per query head (an
+   * 85M model at 512 positions: 0.4 ms per layer, three times this); and a present bound to the cache's memory
+   * comes back through onnxruntime-node, which copies every output into a new JavaScript buffer after the run.
+   * The bias [B,1,S,P+S] masks what the past holds beyond the cached positions, left padding and, among the new
+   * positions, the future.
    */
   attention(
     queries: string,
@@ -135,7 +139,8 @@ export class Blocks {
   ): { z: string; newKeys: string; newValues: string } {
     const { g, config } = this;
     const { nHeads, nKvHeads, headDim } = config;
-    const { total, lastIndex, rotary } = this.attentionTables(cache.attentionBias, cache.positionIds);
+    const group = nHeads / nKvHeads;
+    const { bias, splitSizes, rotary } = this.attentionTables(cache);
     const flat = (x: string, count: number) => g.op("Reshape", [x, g.int64([0, 0, count * headDim])]);
     const rotated = (x: string, count: number) =>
       rotary
@@ -147,52 +152,64 @@ export class Blocks {
         : flat(x, count);
     const newKeys = rotated(keys, nKvHeads);
     const newValues = flat(values, nKvHeads);
-    const [z] = g.opMulti(
-      "GroupQueryAttention",
+    /** [B,S,Hkv·Dh] → [B,Hkv,S,Dh] */
+    const byHead = (x: string) =>
+      g.op("Transpose", [g.op("Reshape", [x, g.int64([0, 0, nKvHeads, headDim])])], { perm: [0, 2, 1, 3] });
+    // [B,S,H·Dh] → [B,S,Hkv,G,Dh] → [B,Hkv,G,S,Dh] → [B,Hkv,G·S,Dh]: a group's rows, query head by query head.
+    const grouped = g.op("Reshape", [
+      g.op("Transpose", [g.op("Reshape", [rotated(queries, nHeads), g.int64([0, 0, nKvHeads, group, headDim])])], {
+        perm: [0, 2, 3, 1, 4],
+      }),
+      g.int64([0, nKvHeads, -1, headDim]),
+    ]);
+    const scale = { float: 1 / Math.sqrt(headDim) };
+    const scores = g.op(
+      "Concat",
       [
-        rotated(queries, nHeads),
-        newKeys,
-        newValues,
-        cache.pastKey,
-        cache.pastValue,
-        lastIndex,
-        total,
-        // No rotary inside the operator (it rotates only heads of a multiple of 16 dimensions), so no tables and
-        // no position ids; then the bias.
-        "",
-        "",
-        "",
-        cache.attentionBias,
+        g.contribOp("FusedMatMul", [grouped, cache.pastKey], { transB: 1, alpha: scale }),
+        g.contribOp("FusedMatMul", [grouped, byHead(newKeys)], { transB: 1, alpha: scale }),
       ],
-      3,
-      { num_heads: nHeads, kv_num_heads: nKvHeads, scale: { float: 1 / Math.sqrt(headDim) } },
-      [g.fresh("attention"), g.fresh("present_key"), g.fresh("present_value")],
-      CONTRIB_DOMAIN,
+      { axis: -1 },
     );
-    return { z: this.heads(z!, nHeads), newKeys, newValues };
+    const probabilities = g.op("Softmax", [g.op("Add", [scores, bias])], { axis: -1 });
+    const [overPast, overNew] = g.opMulti("Split", [probabilities, splitSizes], 2, { axis: -1 });
+    const attended = g.op("Add", [
+      g.op("MatMul", [overPast!, cache.pastValue]),
+      g.op("MatMul", [overNew!, byHead(newValues)]),
+    ]);
+    // [B,Hkv,G·S,Dh] → [B,Hkv,G,S,Dh] → [B,S,Hkv,G,Dh] → [B,S,H,Dh]
+    const z = g.op("Reshape", [
+      g.op("Transpose", [g.op("Reshape", [attended, g.int64([0, nKvHeads, group, -1, headDim])])], {
+        perm: [0, 3, 1, 2, 4],
+      }),
+      g.int64([0, 0, nHeads, headDim]),
+    ]);
+    return { z, newKeys, newValues };
   }
 
   /**
-   * What every layer's attention shares, made once per run: the total sequence length T (an int32 scalar, from
-   * the bias's shape); per row the index of its last position, T - 1 (left padding gives every row the same
-   * length); and with rotary positions the cos/sin tables [B·S, rotaryDim/2] of this run's own position ids, which
-   * RotaryEmbedding reads at rows 0…B·S-1. Tables over every position up to T would cost each step in proportion
-   * to the sequence so far.
+   * What every layer's attention shares, made once per run: the bias repeated for the G query heads of a group
+   * ([B,1,G·S,P+S], rows in the order of `grouped` in attention()); the sizes P and S that split the probabilities
+   * into the past's and the new positions'; and with rotary positions the cos/sin tables [B·S, rotaryDim/2] of
+   * this run's own position ids, which RotaryEmbedding reads at rows 0…B·S-1. Tables over every position up to
+   * P + S would cost each step in proportion to the sequence so far.
    */
-  private attentionTables(attentionBias: string, positionIds: string): AttentionTables {
+  private attentionTables(cache: { pastKey: string; attentionBias: string; positionIds: string }): AttentionTables {
     if (this.tables) return this.tables;
     const { g, config } = this;
-    const shape = g.op("Shape", [attentionBias]);
-    const total = g.op("Squeeze", [g.op("Gather", [shape, g.int64([3])], { axis: 0 }), g.int64([0])]);
-    const perRow = g.op("Expand", [g.op("Sub", [total, g.int64([1])]), g.op("Gather", [shape, g.int64([0])])]);
-    const int32 = (x: string) => g.op("Cast", [x], { to: ElemType.Int32 });
-    this.tables = { total: int32(total), lastIndex: int32(perRow) };
+    const group = config.nHeads / config.nKvHeads;
+    const dim = (x: string, axis: number) => g.op("Gather", [g.op("Shape", [x]), g.int64([axis])], { axis: 0 });
+    this.tables = {
+      bias: group === 1 ? cache.attentionBias : g.op("Tile", [cache.attentionBias, g.int64([1, 1, group, 1])]),
+      splitSizes: g.op("Concat", [dim(cache.pastKey, 2), dim(cache.positionIds, 1)], { axis: 0 }),
+    };
     if (config.positional === "rotary") {
       const { rotaryDim, ropeTheta } = config;
       const half = rotaryDim / 2;
       const inverseFrequencies = Float32Array.from({ length: half }, (_, i) =>
         Math.pow(ropeTheta, (-2 * i) / rotaryDim),
       );
+      const { positionIds } = cache;
       const positions = g.op("Reshape", [g.op("Cast", [positionIds], { to: ElemType.Float }), g.int64([-1, 1])]);
       const angles = g.op("Mul", [positions, g.weight("rope_inv_freq", inverseFrequencies, [half])]);
       const rows = g.op("Range", [g.int64([0]), g.op("Size", [positionIds]), g.int64([1])]);
@@ -207,8 +224,8 @@ export class Blocks {
 }
 
 interface AttentionTables {
-  total: string;
-  lastIndex: string;
+  bias: string;
+  splitSizes: string;
   /** Each position's row of the tables, [B,S]. */
   rotary?: { cos: string; sin: string; positionIds: string };
 }

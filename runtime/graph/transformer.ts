@@ -1,10 +1,10 @@
 // Builds the ONNX graph of a decoder-only transformer from its config and weights: one graph serves prefill and
 // decode steps, for every supported architecture; the config's flags choose the blocks.
 //
-// Inputs:  input_ids [B,S] int32, position_ids [B,S] int32, attention_bias [B,1,S,T] float
-//          (0 where a query may attend to a key, a large negative number elsewhere; T = cached + S),
-//          past_key.L / past_value.L [B,Hkv,C,Dh] (C: the cache's capacity), and for every slotted site
-//          slot_a.SITE / slot_b.SITE.
+// Inputs:  input_ids [B,S] int32, position_ids [B,S] int32, attention_bias [B,1,S,P+S] float
+//          (0 where a query may attend to a key, a large negative number elsewhere),
+//          past_key.L / past_value.L [B,Hkv,P,Dh] (the cache's buffers, P ≥ the positions cached), and for
+//          every slotted site slot_a.SITE / slot_b.SITE.
 // Outputs: logits [B,S,V], new_keys.L / new_values.L [B,S,Hkv·Dh] (the run's positions, which the runtime writes
 //          into the cache), and capture.SITE per captured site.
 //
@@ -57,7 +57,7 @@ export function buildTransformerGraph(
   const inputIds = g.input("input_ids", ElemType.Int32, ["batch", "seq"]);
   const positionIds32 = g.input("position_ids", ElemType.Int32, ["batch", "seq"]);
   const positionIds = g.op("Cast", [positionIds32], { to: ElemType.Int64 });
-  const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, "seq", "total"]);
+  const attentionBias = g.input("attention_bias", ElemType.Float, ["batch", 1, "seq", "past_and_seq"]);
   const b = new Blocks(g, config);
 
   const symbolicShape = (site: ActivationSite): Dim[] => ["batch", "seq", ...siteShape(site.site, config)];
@@ -136,7 +136,7 @@ export function buildTransformerGraph(
     const k = throughSite(at("k"), rawK());
     const v = throughSite(at("v"), rawV());
 
-    const cacheDims = ["batch", nKvHeads, "capacity", headDim];
+    const cacheDims = ["batch", nKvHeads, "past", headDim];
     const {
       z: attended,
       newKeys,
