@@ -32,7 +32,7 @@ async function best(times: number, f: () => Promise<void>): Promise<number> {
 }
 
 await runPlanOnModel(plan, model); // warm-up: the graph with every point's slots is built once
-const batched = await best(3, async () => {
+const batched = await best(5, async () => {
   await runPlanOnModel(plan, model);
 });
 const pointByPoint = await best(3, async () => {
