@@ -64,10 +64,11 @@ export class KvCache {
       }
       return buffer;
     };
-    this.buffers = Array.from({ length: nLayers }, (_, l) => ({
-      key: grown(this.buffers[l]?.key),
-      value: grown(this.buffers[l]?.value),
-    }));
+    // Layer by layer, so that each old buffer can go before the next new one is made.
+    for (let l = 0; l < nLayers; l++) {
+      const old = this.buffers[l];
+      this.buffers[l] = { key: grown(old?.key), value: grown(old?.value) };
+    }
     this.allocated = room;
   }
 
