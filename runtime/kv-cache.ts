@@ -42,15 +42,20 @@ export class KvCache {
     return this.realCounts[row]!;
   }
 
-  /** Makes room for `steps` positions after those cached: twice the room, or the capacity, when there is none. */
-  private reserve(steps: number): void {
+  /** Refuses a run of `steps` positions that the capacity cannot hold. */
+  private checkRoom(steps: number): void {
     this.assertLive();
-    const needed = this.length + steps;
-    if (needed > this.capacity) {
+    if (this.length + steps > this.capacity) {
       throw new GenerationError(
         `the key/value cache holds ${this.capacity} positions; a run of ${steps} after ${this.length} would overflow it`,
       );
     }
+  }
+
+  /** Makes room for `steps` positions after those cached: twice the room, or the capacity, when there is none. */
+  private reserve(steps: number): void {
+    this.checkRoom(steps);
+    const needed = this.length + steps;
     if (needed <= this.allocated) return;
     const room = Math.min(this.capacity, Math.max(needed, 2 * this.allocated));
     const { nKvHeads, nLayers, headDim } = this.config;
@@ -72,20 +77,24 @@ export class KvCache {
     this.allocated = room;
   }
 
-  /** Positions the past of a run holds: the buffers' room, or none before the first run. */
+  /**
+   * Positions the past of a run holds: the buffers' room (update() makes it, for the positions a run returns), or
+   * none before the first run.
+   */
   private get pastLength(): number {
     return this.length === 0 ? 0 : this.allocated;
   }
 
   /** The past_key / past_value feeds for a run of `steps` new positions: the whole buffers. */
   feeds(steps: number): Record<string, HostTensor> {
-    this.reserve(steps);
+    this.checkRoom(steps);
     const dims = [this.batchSize, this.config.nKvHeads, this.pastLength, this.config.headDim];
     const feeds: Record<string, HostTensor> = {};
-    this.buffers.forEach(({ key, value }, l) => {
-      feeds[pastKeyName(l)] = floatTensor(this.length === 0 ? new Float32Array(0) : key, dims);
-      feeds[pastValueName(l)] = floatTensor(this.length === 0 ? new Float32Array(0) : value, dims);
-    });
+    for (let l = 0; l < this.config.nLayers; l++) {
+      const layer = this.length === 0 ? undefined : this.buffers[l]!;
+      feeds[pastKeyName(l)] = floatTensor(layer?.key ?? new Float32Array(0), dims);
+      feeds[pastValueName(l)] = floatTensor(layer?.value ?? new Float32Array(0), dims);
+    }
     return feeds;
   }
 
@@ -96,7 +105,7 @@ export class KvCache {
    */
   attentionBias(newValidity: readonly (readonly boolean[])[], maskedBias: number): HostTensor<Float32Array> {
     const steps = newValidity[0]!.length;
-    this.reserve(steps);
+    this.checkRoom(steps);
     const cached = this.length;
     const past = this.pastLength;
     const total = past + steps;
