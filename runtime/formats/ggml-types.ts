@@ -55,7 +55,7 @@ export interface NBitsLayout {
  * per sub-block: 4-bit types as 4-bit codes, wider ones as 8-bit codes, each code = quant − center + zero point.
  */
 function nBitsLayout(
-  quantBits: 4 | 5 | 6 | 8,
+  quantBits: 4 | 5 | 6,
   blockSize: 16 | 32,
   withOffsets: boolean,
   repack: NBitsLayout["repack"],
