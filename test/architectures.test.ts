@@ -38,46 +38,26 @@ const CONFIGS: { name: string; options: RandomLlamaOptions; headDim: number }[] 
   { name: "rope base 100", options: { ropeTheta: 100, seed: 18 }, headDim: 8 },
   { name: "head width 16", options: { layers: 1, dModel: 64, heads: 4, kvHeads: 2, ff: 100, seed: 19 }, headDim: 16 },
   // What Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_M and Q5_K_M files hold; k-quants need rows of 256.
-  {
-    name: "Q8_0 weights",
-    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q8_0", tiedOutput: false, seed: 31 },
-    headDim: 16,
-  },
-  {
-    name: "Q4_0 weights",
-    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q4_0", tiedOutput: false, seed: 35 },
-    headDim: 16,
-  },
-  {
-    name: "Q4_1 weights",
-    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q4_1", tiedOutput: false, seed: 36 },
-    headDim: 16,
-  },
-  {
-    name: "Q5_0 weights",
-    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q5_0", tiedOutput: false, seed: 37 },
-    headDim: 16,
-  },
-  {
-    name: "Q5_1 weights",
-    options: { layers: 2, dModel: 64, heads: 4, kvHeads: 2, ff: 128, tensorType: "Q5_1", tiedOutput: false, seed: 38 },
-    headDim: 16,
-  },
-  {
-    name: "Q4_K weights",
-    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q4_K", tiedOutput: false, seed: 32 },
-    headDim: 64,
-  },
-  {
-    name: "Q5_K weights",
-    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q5_K", tiedOutput: false, seed: 33 },
-    headDim: 64,
-  },
-  {
-    name: "Q6_K weights",
-    options: { layers: 1, dModel: 256, heads: 4, kvHeads: 2, ff: 512, tensorType: "Q6_K", tiedOutput: false, seed: 34 },
-    headDim: 64,
-  },
+  ...(
+    [
+      ["Q8_0", 31],
+      ["Q4_0", 35],
+      ["Q4_1", 36],
+      ["Q5_0", 37],
+      ["Q5_1", 38],
+      ["Q4_K", 32],
+      ["Q5_K", 33],
+      ["Q6_K", 34],
+    ] as const
+  ).map(([tensorType, seed]) => {
+    const kQuant = tensorType.endsWith("_K");
+    const shape = kQuant ? { layers: 1, dModel: 256, ff: 512 } : { layers: 2, dModel: 64, ff: 128 };
+    return {
+      name: `${tensorType} weights`,
+      options: { ...shape, heads: 4, kvHeads: 2, tensorType, tiedOutput: false, seed },
+      headDim: kQuant ? 64 : 16,
+    };
+  }),
 ];
 
 const TEXT = "the cat sat on the mat. A dog ran!";

@@ -1,6 +1,6 @@
 // The view of a weights file that architectures load from: tensors by name, as row-major float32 of a shape the
 // architecture states, whatever the file's dtype, quantization or dimension order; or, for the matrices of a type
-// the graph multiplies by as stored (Q4_0, Q8_0, Q4_K), as their quantized blocks. The reader passes each tensor
+// the graph multiplies by as stored (every quantized GGUF type ptch reads), as their quantized blocks. The reader passes each tensor
 // on to the weight store as soon as it is read, so architectures never hold more than one at a time.
 
 import { ModelFormatError } from "../errors.js";

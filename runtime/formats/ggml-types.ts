@@ -249,7 +249,7 @@ class LegacyBlocks {
   /** As MatMulNBits blocks of 32: x = (q − center)·d, plus for the _1 types the offset center·d + m. */
   nBits(): NBitsLayout {
     const quants = new Uint8Array(32);
-    const layout = nBitsLayout(this.fifthBits ? 5 : 4, 32, this.withMin, (source, codes, scales, offsets) => {
+    return nBitsLayout(this.fifthBits ? 5 : 4, 32, this.withMin, (source, codes, scales, offsets) => {
       for (let block = 0, at = 0; block < scales.length; block++, at += this.bytesPerBlock) {
         const d = halfAt(source, at);
         scales[block] = d;
@@ -264,7 +264,6 @@ class LegacyBlocks {
         }
       }
     });
-    return layout;
   }
 }
 
